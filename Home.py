@@ -1,0 +1,28 @@
+"""Home: what a task is on Hugging Face, the vision tasks as input → output, and the pages."""
+
+import streamlit as st
+
+from core.i18n import t
+from core.registry import TASKS
+from core.widgets import page_start
+
+lang = page_start("Vision Tasks Lab", "👁️")
+
+st.title(t(lang, "home.title"))
+st.markdown(f"*{t(lang, 'home.tagline')}*")
+
+st.header(t(lang, "home.task_title"))
+st.markdown(t(lang, "home.task_text"))
+
+st.header(t(lang, "home.tasks_title"))
+for column, task in zip(st.columns(len(TASKS)), TASKS.values()):
+    with column.container(border=True):
+        st.subheader(f"{task.icon} {t(lang, f'tasks.{task.id}.name')}")
+        st.markdown(f"**{t(lang, 'home.input')}:** {t(lang, f'tasks.{task.id}.input')}")
+        st.markdown(f"**{t(lang, 'home.output')}:** {t(lang, f'tasks.{task.id}.output')}")
+        st.markdown(f"**{t(lang, 'home.example')}:** {t(lang, f'tasks.{task.id}.example')}")
+        if task.page:
+            name = t(lang, f"tasks.{task.id}.name")
+            st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
+
+st.caption(t(lang, "app.footer"))

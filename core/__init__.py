@@ -1,0 +1,1 @@
+"""Vision Tasks Lab core: plain Python that the pages compose and the tests call."""

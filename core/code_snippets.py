@@ -1,0 +1,52 @@
+"""The Python that reproduces what a page shows, with the public `transformers.pipeline` API."""
+
+from __future__ import annotations
+
+import json
+
+from core.image_input import DRAFT_SIDE, InputImage
+from core.model_loader import ModelRef
+from core.registry import SAMPLE_PHOTOS
+
+
+def _quote(text: str) -> str:
+    """A Python string literal in double quotes, whatever the text holds."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def image_code(image: InputImage) -> list[str]:
+    """Lines that open the same image the page used, the same way."""
+    if image.source == "sample":
+        loader = next(s.loader for s in SAMPLE_PHOTOS if s.id == image.name)
+        pick = "[0]" if loader == "stereo_motorcycle" else ""
+        return [
+            "from PIL import Image",
+            "from skimage import data",
+            "",
+            f"image = Image.fromarray(data.{loader}(){pick})",
+        ]
+    lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
+    if image.drafted:
+        lines.append(f'image.draft("RGB", ({DRAFT_SIDE}, {DRAFT_SIDE}))  # decode a large JPEG smaller')
+    lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
+    return lines
+
+
+def pipeline_line(variable: str, ref: ModelRef) -> str:
+    """`variable = pipeline(task, model=..., revision=...)`, revision only where pinned."""
+    revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
+    return f"{variable} = pipeline({_quote(ref.task)}, model={_quote(ref.id)}{revision})"
+
+
+def classification_code(ref: ModelRef, image: InputImage, top_k: int) -> str:
+    """The script that prints the same top-k the classification page shows."""
+    lines = [
+        *image_code(image),
+        "",
+        "from transformers import pipeline",
+        "",
+        pipeline_line("classifier", ref),
+        f"for prediction in classifier(image, top_k={top_k}):",
+        "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,232 @@
+"""The Streamlit widgets every page shares. Each returns the user's choice; keys are stable.
+
+Texts come from the catalogues (`core.i18n.t`); nothing typed by a user is rendered as HTML,
+and what ends up in Markdown is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from core.app_cache import shared_models, shared_results
+from core.config import settings
+from core.i18n import LANGUAGES, language_from_locale, t
+from core.image_input import (
+    UPLOAD_EXTENSIONS,
+    ImageInputError,
+    InputImage,
+    read_image,
+    sample_photo,
+)
+from core.model_loader import LoadedModel, ModelError, ModelRef, validate_model_id
+from core.registry import MODELS, SAMPLE_PHOTOS, models_for
+
+LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
+Result = TypeVar("Result")
+
+
+def escape_markdown(text: str) -> str:
+    """Text a user typed, safe to put inside Markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)[:120]
+
+
+def _remember_language() -> None:
+    st.session_state[LANG_KEY] = st.session_state["lang_choice"]
+
+
+def page_start(title: str, icon: str) -> str:
+    """Set up a page (title, wide layout, the sidebar language selector); returns the language."""
+    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = language_from_locale(st.context.locale)
+    st.session_state["lang_choice"] = st.session_state[LANG_KEY]
+    st.sidebar.selectbox(
+        "🌐 Idioma · Language",
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key="lang_choice",
+        on_change=_remember_language,
+    )
+    return st.session_state[LANG_KEY]
+
+
+def image_picker(lang: str, prefix: str) -> InputImage | None:
+    """Sample photo, upload or camera; shows errors in the student's language."""
+    sources = ["sample", "upload", "camera"]
+    source = st.radio(
+        t(lang, "input.source"),
+        sources,
+        format_func=lambda s: t(lang, f"input.{s}"),
+        horizontal=True,
+        key=f"{prefix}_source",
+    )
+    if source == "sample":
+        return sample_gallery(lang, prefix)
+    if source == "upload":
+        file = st.file_uploader(
+            t(lang, "input.upload_label"), type=UPLOAD_EXTENSIONS, key=f"{prefix}_upload"
+        )
+        hint = "input.upload_hint"
+    else:
+        file = st.camera_input(t(lang, "input.camera_label"), key=f"{prefix}_camera")
+        hint = "input.camera_hint"
+    if file is None:
+        st.info(t(lang, hint))
+        return None
+    try:
+        return read_image(file.getvalue(), source=source, name=file.name or f"{source}.jpg")
+    except ImageInputError as err:
+        limits = settings()
+        limit = limits.max_upload_mb if err.reason == "too_big_file" else None
+        limit = limit or round(limits.max_image_pixels / 1e6)
+        st.error(t(lang, f"input.error.{err.reason}", detail=err.detail, limit=limit))
+        return None
+
+
+def sample_gallery(lang: str, prefix: str) -> InputImage:
+    """Thumbnails of the sample photos and a choice among them."""
+    columns = st.columns(len(SAMPLE_PHOTOS))
+    for column, sample in zip(columns, SAMPLE_PHOTOS):
+        thumbnail = sample_photo(sample.id).image.copy()
+        thumbnail.thumbnail((160, 160))
+        column.image(thumbnail, caption=t(lang, f"samples.{sample.id}"))
+    chosen = st.radio(
+        t(lang, "input.sample_pick"),
+        [sample.id for sample in SAMPLE_PHOTOS],
+        format_func=lambda s: t(lang, f"samples.{s}"),
+        horizontal=True,
+        key=f"{prefix}_sample",
+    )
+    return sample_photo(chosen)
+
+
+def show_input(lang: str, image: InputImage) -> None:
+    """The image as the model receives it, with its size."""
+    width, height = image.image.size
+    label = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
+    st.image(image.image, caption=t(lang, "input.caption", name=label, width=width, height=height))
+    if image.drafted:
+        original_width, original_height = image.original_size
+        st.caption(
+            t(lang, "input.drafted", width=width, height=height,
+              original_width=original_width, original_height=original_height)
+        )
+
+
+def model_picker(lang: str, task: str, prefix: str) -> list[ModelRef]:
+    """Registry models (several, to compare) plus an optional custom Hub id."""
+    specs = models_for(task)
+    chosen = st.multiselect(
+        t(lang, "models.pick"),
+        [spec.id for spec in specs],
+        default=[specs[0].id],
+        format_func=lambda m: t(lang, "models.option", model=m, size=MODELS[m].download_mb),
+        key=f"{prefix}_models",
+    )
+    refs = [ModelRef(m, task, MODELS[m].revision) for m in chosen]
+    typed = st.text_input(
+        t(lang, "models.custom"),
+        placeholder=t(lang, "models.custom_placeholder"),
+        help=t(lang, "models.custom_help"),
+        key=f"{prefix}_custom",
+    )
+    if typed.strip():
+        try:
+            custom = ModelRef(validate_model_id(typed), task)
+            if custom not in refs:
+                refs.append(custom)
+        except ModelError as err:
+            show_model_error(lang, err, task)
+    if not refs:
+        st.info(t(lang, "models.none"))
+    return refs
+
+
+def show_model_error(lang: str, err: ModelError, task: str) -> None:
+    """The cause and the fix, naming the model, in the student's language."""
+    st.error(
+        t(
+            lang,
+            f"models.error.{err.reason}",
+            model=escape_markdown(err.model_id),
+            detail=escape_markdown(err.detail),
+            task=task,
+        )
+    )
+
+
+def load_model(lang: str, ref: ModelRef) -> LoadedModel:
+    """The shared model for `ref`, with a progress bar while it downloads; raises ModelError."""
+    spec = MODELS.get(ref.id)
+    bar = st.empty()
+    context = _script_context()
+
+    def report(done: int, total: int, filename: str) -> None:
+        _attach(context)  # downloads report from worker threads
+        text = t(lang, "models.downloading", model=ref.id, done=done // 2**20,
+                 total=max(total // 2**20, 1), file=filename)
+        bar.progress(min(done / total, 1.0), text=text)
+
+    try:
+        with st.spinner(t(lang, "models.loading", model=ref.id)):
+            expected = spec.download_mb * 2**20 if spec else 0
+            return shared_models().get(ref, report, expected_bytes=expected)
+    finally:
+        bar.empty()
+
+
+def run_cached(
+    lang: str,
+    ref: ModelRef,
+    image: InputImage,
+    compute: Callable[[LoadedModel, Image.Image], Result],
+) -> Result | None:
+    """`compute(model, image)` once per (model, image, computation); errors shown, not raised."""
+    key = (ref, image.digest, compute.__module__, compute.__qualname__)
+    results = shared_results()
+    result = results.get(key)
+    if result is None:
+        try:
+            result = compute(load_model(lang, ref), image.image)
+        except ModelError as err:
+            show_model_error(lang, err, ref.task)
+            return None
+        results.put(key, result)
+    return result
+
+
+def models_table(lang: str, task: str) -> pd.DataFrame:
+    """The registry's facts on a task's models, with column names in the student's language."""
+    rows = [
+        {
+            t(lang, "models.col_model"): spec.id,
+            t(lang, "models.col_architecture"): spec.architecture,
+            t(lang, "models.col_training"): spec.training_data,
+            t(lang, "models.col_params"): spec.params_millions,
+            t(lang, "models.col_download"): spec.download_mb,
+            t(lang, "models.col_licence"): spec.licence,
+            t(lang, "models.col_note"): t(lang, f"model_note.{spec.id}"),
+        }
+        for spec in models_for(task)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _script_context() -> Any:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx()
+
+
+def _attach(context: Any) -> None:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    if context is not None and get_script_run_ctx() is None:
+        add_script_run_ctx(threading.current_thread(), context)
