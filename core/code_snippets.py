@@ -27,7 +27,9 @@ def image_code(image: InputImage) -> list[str]:
         ]
     lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
     if image.drafted:
-        lines.append(f'image.draft("RGB", ({DRAFT_SIDE}, {DRAFT_SIDE}))  # decode a large JPEG smaller')
+        lines.append(
+            f'image.draft("RGB", ({DRAFT_SIDE}, {DRAFT_SIDE}))  # decode a large JPEG smaller'
+        )
     lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
     return lines
 

@@ -1,18 +1,16 @@
 """Every setting of the app, read from the environment in one place, with its default.
 
-| variable | default | what |
-| --- | --- | --- |
-| `VTL_MEMORY_BUDGET_MB` | 1500 | weights kept in memory by the model loader; with torch and Streamlit
-  themselves (about 700 MB with the CPU build of torch) the app stays under Streamlit Community
-  Cloud's 2.7 GB |
-| `VTL_LOCAL_MODELS` | unset | a folder where a Hub id `org/name` is first looked up as
-  `org--name@revision` or `org--name`: the seam that lets tests and offline classrooms load the
-  same code path from disk |
-| `VTL_DEVICE` | auto | `cuda`, `mps` or `cpu`; auto picks CUDA, then Apple MPS, then the CPU |
-| `VTL_MAX_IMAGE_PIXELS` | 50,000,000 | larger images are refused (decompression bombs) |
-| `VTL_MAX_UPLOAD_MB` | 25 | larger files are refused (mirrors `server.maxUploadSize`) |
-| `HF_HUB_OFFLINE` | unset | huggingface_hub's own switch: `1` fails at once instead of waiting for
-  the network |
+- `VTL_MEMORY_BUDGET_MB` (1500): weights the model loader keeps in memory. With torch and
+  Streamlit themselves (about 700 MB with the CPU build of torch) the app stays under
+  Streamlit Community Cloud's 2.7 GB.
+- `VTL_LOCAL_MODELS` (unset): a folder where a Hub id `org/name` is first looked up as
+  `org--name@revision` or `org--name`; the seam that lets tests and offline classrooms use
+  the production code path from disk.
+- `VTL_DEVICE` (auto): `cuda`, `mps` or `cpu`; auto picks CUDA, then Apple MPS, then the CPU.
+- `VTL_MAX_IMAGE_PIXELS` (50,000,000): larger images are refused (decompression bombs).
+- `VTL_MAX_UPLOAD_MB` (25): larger files are refused (mirrors `server.maxUploadSize`).
+- `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
+  waiting for the network.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from core.config import settings
 from core.registry import SAMPLE_PHOTOS
 
 # The formats the uploader accepts; PIL is told to try only these decoders.
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "MPO")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers MPO
 UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 # JPEGs are decoded at a reduced scale (1/2, 1/4 or 1/8) as long as both sides stay at least
@@ -27,8 +27,15 @@ DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
 MIN_SIDE = 16
 
-REASONS = ("empty", "too_big_file", "not_an_image", "unsupported_format", "corrupt", "too_large",
-           "too_small")
+REASONS = (
+    "empty",
+    "too_big_file",
+    "not_an_image",
+    "unsupported_format",
+    "corrupt",
+    "too_large",
+    "too_small",
+)
 
 
 class ImageInputError(ValueError):

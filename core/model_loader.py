@@ -188,7 +188,19 @@ def _bar_class(report: Progress, done_before: int, total: int, filename: str) ->
 
 
 def fetch_model(ref: ModelRef, progress: Progress | None = None) -> Path:
-    """A local folder holding the model: the seam folder, the Hub cache, or a fresh download."""
+    """A local folder holding the model: the seam folder, the Hub cache, or a fresh download.
+
+    Raises `ModelError` naming the model and the reason.
+    """
+    try:
+        return _fetch(ref, progress)
+    except ModelError as err:
+        raise ModelError(ref.id, err.reason, err.detail) from None
+    except Exception as exc:
+        raise ModelError(ref.id, _reason_for(exc), _first_line(exc)) from exc
+
+
+def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     found = local_folder(ref, settings().local_models)
@@ -207,10 +219,7 @@ def fetch_model(ref: ModelRef, progress: Progress | None = None) -> Path:
         pass
     plan = snapshot_download(ref.id, revision=ref.revision, allow_patterns=patterns, dry_run=True)
     by_name = {info.filename: info for info in plan}
-    try:
-        wanted = _select_files(list(by_name))
-    except ModelError as err:
-        raise ModelError(ref.id, err.reason) from None
+    wanted = _select_files(list(by_name))
     total = sum(by_name[n].file_size or 0 for n in wanted) or 1
     done = 0
     folder = None
@@ -271,9 +280,9 @@ def build_pipeline(ref: ModelRef, progress: Progress | None = None) -> Any:
             device=pick_device(settings().device),
             trust_remote_code=False,
         )
+    except ModelError:
+        raise
     except Exception as exc:
-        if isinstance(exc, ModelError) and exc.model_id == ref.id:
-            raise
         raise ModelError(ref.id, _reason_for(exc), _first_line(exc)) from exc
 
 

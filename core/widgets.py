@@ -115,8 +115,14 @@ def show_input(lang: str, image: InputImage) -> None:
     if image.drafted:
         original_width, original_height = image.original_size
         st.caption(
-            t(lang, "input.drafted", width=width, height=height,
-              original_width=original_width, original_height=original_height)
+            t(
+                lang,
+                "input.drafted",
+                width=width,
+                height=height,
+                original_width=original_width,
+                original_height=original_height,
+            )
         )
 
 
@@ -170,8 +176,14 @@ def load_model(lang: str, ref: ModelRef) -> LoadedModel:
 
     def report(done: int, total: int, filename: str) -> None:
         _attach(context)  # downloads report from worker threads
-        text = t(lang, "models.downloading", model=ref.id, done=done // 2**20,
-                 total=max(total // 2**20, 1), file=filename)
+        text = t(
+            lang,
+            "models.downloading",
+            model=ref.id,
+            done=done // 2**20,
+            total=max(total // 2**20, 1),
+            file=filename,
+        )
         bar.progress(min(done / total, 1.0), text=text)
 
     try:

@@ -52,14 +52,24 @@ def build_tiny(model_id: str, root: Path, seed: int = 0) -> Path:
     size = 32
     if "resnet" in model_id:
         config = ResNetConfig(
-            embedding_size=8, hidden_sizes=[8, 16], depths=[1, 1], layer_type="basic",
-            id2label=id2label, label2id=label2id,
+            embedding_size=8,
+            hidden_sizes=[8, 16],
+            depths=[1, 1],
+            layer_type="basic",
+            id2label=id2label,
+            label2id=label2id,
         )
         model = ResNetForImageClassification(config)
     else:
         config = ViTConfig(
-            image_size=size, patch_size=8, hidden_size=32, num_hidden_layers=2,
-            num_attention_heads=2, intermediate_size=64, id2label=id2label, label2id=label2id,
+            image_size=size,
+            patch_size=8,
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            id2label=id2label,
+            label2id=label2id,
         )
         model = ViTForImageClassification(config)
     processor = ViTImageProcessor(size={"height": size, "width": size})

@@ -1,0 +1,178 @@
+"""The app as a student sees it, through Streamlit's AppTest: widgets set by key, assertions on
+the labels, scores and texts rendered, in both languages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.classification import classify
+from core.i18n import t
+from core.image_input import sample_photo
+from core.model_loader import ModelCache, ModelRef
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = str(ROOT / "Home.py")
+CLASSIFICATION = str(ROOT / "pages" / "1_Image_Classification.py")
+VIT = "google/vit-base-patch16-224"
+RESNET = "microsoft/resnet-50"
+
+
+def open_page(path: str, locale: str | None = None) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=60)
+    if locale:
+        at.context = {"locale": locale}
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def shown_bars(at: AppTest) -> list[list[tuple[str, float]]]:
+    """(label, percent) pairs of each bar chart on the page."""
+    return [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in charts(at)]
+
+
+def expected_bars(model_id: str, sample: str, k: int) -> list[tuple[str, float]]:
+    """What the same model says about the same photo, computed outside the app."""
+    model = ModelCache(10**9).get(ModelRef(model_id, "image-classification"))
+    result = classify(model, sample_photo(sample).image)
+    return [(p.label, round(p.score * 100, 2)) for p in result.top(k)]
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("en-GB", "en")])
+def test_home_explains_tasks_and_links_existing_pages(locale, lang):
+    at = open_page(HOME, locale)
+    assert not at.exception
+    assert at.title[0].value == t(lang, "home.title")
+    text = " ".join(m.value for m in at.markdown)
+    assert t(lang, "home.task_text").strip()[:40] in text
+    for task in (
+        "image-classification",
+        "object-detection",
+        "depth-estimation",
+        "image-segmentation",
+    ):
+        assert any(t(lang, f"tasks.{task}.name") in s.value for s in at.subheader)
+    links = [(link.proto.label, link.proto.page) for link in at.get("page_link")]
+    name = t(lang, "tasks.image-classification.name")
+    assert links == [(t(lang, "home.open_page", page=name), "Image_Classification")]
+
+
+def test_classification_shows_the_models_top_k(local_models):
+    at = open_page(CLASSIFICATION, "en-US")
+    assert not at.exception and not at.error
+    assert at.title[0].value == t("en", "classification.title")
+    assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5)]
+    at.slider(key="cls_top_k").set_value(3).run()
+    at.radio(key="cls_sample").set_value("coffee").run()
+    assert shown_bars(at) == [expected_bars(VIT, "coffee", 3)]
+    code = at.code[0].value
+    assert 'pipeline("image-classification", model="google/vit-base-patch16-224")' in code
+    assert "data.coffee()" in code and "top_k=3" in code
+    assert any(c.value.endswith("s on cpu") for c in at.caption)
+
+
+def test_comparing_two_models_side_by_side(local_models):
+    at = open_page(CLASSIFICATION, "en")
+    at.multiselect(key="cls_models").set_value([VIT, RESNET]).run()
+    assert not at.exception and not at.error
+    assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5), expected_bars(RESNET, "chelsea", 5)]
+    links = [m.value for m in at.markdown if "huggingface.co" in m.value]
+    assert links == [
+        f"**[{VIT}](https://huggingface.co/{VIT})**",
+        f"**[{RESNET}](https://huggingface.co/{RESNET})**",
+    ]
+    assert sum(c.value.endswith("s on cpu") for c in at.caption) == 2
+
+
+def test_rerun_with_same_inputs_does_not_run_the_model(local_models):
+    from core.app_cache import shared_models
+
+    at = open_page(CLASSIFICATION, "en")
+    at.run()
+    at.slider(key="cls_top_k").set_value(2).run()  # display only
+    calls = {entry.ref.id: entry.calls for entry in shared_models().loaded()}
+    assert calls == {VIT: 1}
+    at.radio(key="cls_sample").set_value("rocket").run()
+    assert shared_models().loaded()[0].calls == 2
+
+
+def test_spanish_page_and_language_kept_across_pages(local_models):
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.context = {"locale": "en-US"}
+    at.run()
+    assert at.title[0].value == t("en", "home.title")
+    at.selectbox(key="lang_choice").set_value("es").run()
+    at.switch_page("pages/1_Image_Classification.py").run()
+    assert not at.exception
+    assert at.title[0].value == t("es", "classification.title")
+    assert at.selectbox(key="lang_choice").value == "es"
+    assert t("es", "classification.applications_title") in [h.value for h in at.header]
+    table = at.dataframe[0].value
+    assert list(table.columns)[:2] == [
+        t("es", "models.col_model"),
+        t("es", "models.col_architecture"),
+    ]
+    assert VIT in list(table[t("es", "models.col_model")])
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
+    at.radio(key="cls_source").set_value("upload").run()
+    at.file_uploader(key="cls_upload").set_value((name, data, mime))
+    return at.run()
+
+
+def test_uploaded_photo_is_classified(local_models):
+    buffer = io.BytesIO()
+    sample_photo("astronaut").image.save(buffer, format="PNG")
+    at = upload(open_page(CLASSIFICATION, "en"), "astronaut.png", buffer.getvalue(), "image/png")
+    assert not at.exception and not at.error
+    assert shown_bars(at) == [expected_bars(VIT, "astronaut", 5)]
+    assert 'Image.open("astronaut.png")' in at.code[0].value
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_renamed_html_file_gets_a_clear_message(local_models, lang):
+    page = b"<html><body><script>alert(1)</script></body></html>"
+    at = upload(open_page(CLASSIFICATION, f"{lang}-XX"), "cat.png", page, "image/png")
+    assert not at.exception
+    assert [e.value for e in at.error] == [t(lang, "input.error.not_an_image")]
+    assert charts(at) == []
+
+
+def test_truncated_jpeg_gets_a_clear_message(local_models):
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), "orange").save(buffer, format="JPEG")
+    data = buffer.getvalue()[:200]
+    at = upload(open_page(CLASSIFICATION, "es"), "roto.jpg", data, "image/jpeg")
+    assert [e.value for e in at.error] == [t("es", "input.error.corrupt")]
+
+
+def test_custom_model_ids(local_models):
+    at = open_page(CLASSIFICATION, "en")
+    at.text_input(key="cls_custom").input("not a model id!").run()
+    assert not at.exception
+    assert "is not a valid Hub model id" in at.error[0].value
+    at.text_input(key="cls_custom").input("someone/not-downloaded").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "someone/not\\-downloaded" in errors[0]
+    assert "no connection to the Hugging Face Hub" in errors[0]
+    assert len(charts(at)) == 1  # the registry model still answers
+    at.multiselect(key="cls_models").set_value([]).run()
+    at.text_input(key="cls_custom").input(RESNET).run()
+    assert shown_bars(at) == [expected_bars(RESNET, "chelsea", 5)]
+
+
+def test_no_model_chosen_says_so(local_models):
+    at = open_page(CLASSIFICATION, "es")
+    at.multiselect(key="cls_models").set_value([]).run()
+    assert [i.value for i in at.info] == [t("es", "models.none")]
+    assert charts(at) == []

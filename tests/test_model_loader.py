@@ -1,0 +1,182 @@
+"""The loader: id validation, the local seam, error reasons, task checks and the LRU budget."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.model_loader import (
+    ModelCache,
+    ModelError,
+    ModelRef,
+    _select_files,
+    build_pipeline,
+    check_task,
+    local_folder,
+    pick_device,
+    validate_model_id,
+)
+
+CLS = "image-classification"
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "google/vit-base-patch16-224",
+        "microsoft/resnet-50",
+        "  nateraw/vit-age-classifier ",
+        "distilbert-base-uncased",
+        "a/b",
+    ],
+)
+def test_valid_ids(good):
+    assert validate_model_id(good) == good.strip()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "   ",
+        "no spaces/allowed",
+        "../../etc/passwd",
+        "a/b/c",
+        "org/na..me",
+        "org/-x",
+        "org--x/y",
+        "x" * 97 + "/y",
+        "<script>/x",
+        "org/name;rm -rf",
+        "https://hf.co/a/b",
+    ],
+)
+def test_invalid_ids(bad):
+    with pytest.raises(ModelError) as caught:
+        validate_model_id(bad)
+    assert caught.value.reason == "bad_id"
+
+
+def test_local_seam_prefers_the_pinned_revision(tmp_path):
+    for name in ("facebook--detr-resnet-50", "facebook--detr-resnet-50@no_timm"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    pinned = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+    assert local_folder(pinned, tmp_path).name == "facebook--detr-resnet-50@no_timm"
+    main = ModelRef("facebook/detr-resnet-50", "object-detection")
+    assert local_folder(main, tmp_path).name == "facebook--detr-resnet-50"
+    assert local_folder(ModelRef("x/y", CLS), tmp_path) is None
+    assert local_folder(main, None) is None
+
+
+def test_safetensors_preferred_and_code_never_fetched():
+    files = [
+        "config.json",
+        "model.safetensors",
+        "pytorch_model.bin",
+        "tf_model.h5",
+        "modeling_custom.py",
+        "preprocessor_config.json",
+        "onnx/model.onnx",
+    ]
+    assert _select_files(files) == ["config.json", "preprocessor_config.json", "model.safetensors"]
+    assert _select_files(["config.json", "pytorch_model.bin"]) == [
+        "config.json",
+        "pytorch_model.bin",
+    ]
+    with pytest.raises(ModelError) as caught:
+        _select_files(["config.json", "tf_model.h5", "model.py"])
+    assert caught.value.reason == "no_weights"
+
+
+def test_pick_device():
+    assert pick_device("cpu") == "cpu"
+    assert pick_device("auto") in {"cpu", "cuda", "mps"}
+
+
+def test_offline_unknown_model_names_model_and_cause(monkeypatch):
+    monkeypatch.delenv("VTL_LOCAL_MODELS", raising=False)
+    with pytest.raises(ModelError) as caught:
+        build_pipeline(ModelRef("someone/not-cached-anywhere", CLS))
+    assert caught.value.model_id == "someone/not-cached-anywhere"
+    assert caught.value.reason == "offline"
+
+
+def write_config(folder, **config):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_task_check(tmp_path):
+    vit = write_config(tmp_path / "vit", architectures=["ViTForImageClassification"])
+    check_task(vit, CLS, "x/vit")
+    bert = write_config(tmp_path / "bert", architectures=["BertForMaskedLM"], model_type="bert")
+    with pytest.raises(ModelError) as caught:
+        check_task(bert, CLS, "x/bert")
+    assert caught.value.reason == "wrong_task" and "BertForMaskedLM" in caught.value.detail
+    with pytest.raises(ModelError):
+        check_task(vit, "depth-estimation", "x/vit")
+
+
+class FakePipe:
+    def __init__(self, ref):
+        self.ref = ref
+
+    def __call__(self, value):
+        return value
+
+
+def test_cache_builds_once_and_evicts_least_recently_used():
+    built = []
+
+    def build(ref, progress):
+        built.append(ref.id)
+        return FakePipe(ref)
+
+    sizes = {"a/a": 40, "b/b": 40, "c/c": 40}
+    cache = ModelCache(100, build=build, measure=lambda pipe: sizes[pipe.ref.id])
+    a, b = ModelRef("a/a", CLS), ModelRef("b/b", CLS)
+    cache.get(a)
+    cache.get(b)
+    cache.get(a)  # a is now the most recently used
+    assert built == ["a/a", "b/b"]
+    cache.get(ModelRef("c/c", CLS))  # 120 > 100: b goes
+    assert [entry.ref.id for entry in cache.loaded()] == ["a/a", "c/c"]
+    assert cache.used_bytes == 80 <= cache.budget_bytes
+    cache.get(b)
+    assert built == ["a/a", "b/b", "c/c", "b/b"]
+    cache.clear()
+    assert cache.loaded() == [] and cache.used_bytes == 0
+
+
+def test_calls_are_counted_and_run_errors_become_model_errors():
+    def build(ref, progress):
+        def pipe(value):
+            if value is None:
+                raise MemoryError("no room")
+            return value * 2
+
+        pipe.ref = ref
+        return pipe
+
+    cache = ModelCache(10, build=build, measure=lambda pipe: 1)
+    model = cache.get(ModelRef("a/a", CLS))
+    assert model.run(21) == 42 and model.calls == 1
+    with pytest.raises(ModelError) as caught:
+        model.run(None)
+    assert caught.value.reason == "out_of_memory"
+
+
+def test_failed_build_leaves_the_cache_working():
+    def build(ref, progress):
+        if ref.id == "bad/model":
+            raise ModelError(ref.id, "missing_package", "needs timm")
+        return FakePipe(ref)
+
+    cache = ModelCache(100, build=build, measure=lambda pipe: 10)
+    cache.get(ModelRef("a/a", CLS))
+    with pytest.raises(ModelError):
+        cache.get(ModelRef("bad/model", CLS))
+    assert [e.ref.id for e in cache.loaded()] == ["a/a"]
