@@ -1,0 +1,132 @@
+"""End-to-end image classification on a 12-megapixel JPEG, against the model's bare forward pass.
+
+    python -m benchmarks.classification_e2e [--repeats 10]
+
+Builds a full-size ViT-Base (google/vit-base-patch16-224's configuration from
+../shared/hub-replicas, random weights: the same compute as the trained model) and times, in the
+same run and on the same image:
+
+- forward: `model(pixel_values)` alone, on inputs prepared beforehand;
+- core: what the app does with uploaded bytes, `read_image` then `classify`;
+- naive: `pipeline(Image.open(path))`.
+
+Then it opens the classification page in AppTest with that model, uploads the JPEG, reruns the
+page with unchanged inputs and with a display-only change (top-k), and counts model calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MODEL_ID = "google/vit-base-patch16-224"
+
+
+def twelve_megapixel_jpeg(path: Path) -> bytes:
+    """A 4000 × 3000 photo-like JPEG: a real photo scaled up, with sensor-like noise."""
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    photo = Image.fromarray(data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(0).normal(0, 6, (3000, 4000, 3))
+    pixels = np.clip(np.asarray(photo, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, quality=92)
+    return path.read_bytes()
+
+
+def median_seconds(action, repeats: int) -> float:
+    action()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
+    from streamlit.testing.v1 import AppTest
+
+    from core.app_cache import shared_models
+
+    def calls() -> int:
+        return sum(entry.calls for entry in shared_models().loaded())
+
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=300)
+    at.run()
+    at.radio(key="cls_source").set_value("upload").run()
+    before = calls()
+    at.file_uploader(key="cls_upload").set_value(("photo.jpg", jpeg, "image/jpeg"))
+    at.run()
+    first = calls() - before
+    at.run()
+    at.run()
+    at.slider(key="cls_top_k").set_value(3).run()  # display only
+    assert not at.exception, at.exception
+    return {
+        "model_calls_for_the_upload": first,
+        "model_calls_on_3_reruns": calls() - before - first,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+
+    import torch
+    from PIL import Image
+
+    from core.classification import classify
+    from core.image_input import read_image
+    from core.model_loader import ModelCache, ModelRef
+    from tests.model_factory import build_replica
+
+    work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
+    build_replica(MODEL_ID, work / "models")
+    os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
+    jpeg_path = work / "photo.jpg"
+    jpeg = twelve_megapixel_jpeg(jpeg_path)
+
+    model = ModelCache(10**10).get(ModelRef(MODEL_ID, "image-classification"))
+    pipe = model.pipe
+    inputs = pipe.image_processor(read_image(jpeg).image, return_tensors="pt")
+
+    def forward():
+        with torch.inference_mode():
+            pipe.model(**inputs)
+
+    forward_s = median_seconds(forward, args.repeats)
+    core_s = median_seconds(lambda: classify(model, read_image(jpeg).image), args.repeats)
+    naive_s = median_seconds(lambda: pipe(Image.open(jpeg_path)), args.repeats)
+    decode_s = median_seconds(lambda: read_image(jpeg), args.repeats)
+    calls = count_calls_on_rerun(jpeg)
+
+    report = {
+        "image": "4000x3000 JPEG, %.1f MB" % (len(jpeg) / 2**20),
+        "torch_threads": torch.get_num_threads(),
+        "forward_s": round(forward_s, 4),
+        "core_read_image_s": round(decode_s, 4),
+        "core_end_to_end_s": round(core_s, 4),
+        "naive_pipeline_s": round(naive_s, 4),
+        "core_over_forward": round(core_s / forward_s, 3),
+        "naive_over_forward": round(naive_s / forward_s, 3),
+        **calls,
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

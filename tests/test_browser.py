@@ -1,0 +1,113 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright (no browser download).
+
+Skips where no chromium is installed, except in CI, where a skipped browser test is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.classification import classify
+from core.i18n import t
+from core.image_input import sample_photo
+from core.model_loader import ModelCache, ModelRef
+from tests.conftest import IN_CI, ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (apt-get install chromium chromium-driver)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tiny_models_dir: Path, tmp_path_factory):
+    """The app served by `streamlit run` on a free local port, with the tiny models."""
+    port = _free_port()
+    env = dict(os.environ, VTL_LOCAL_MODELS=str(tiny_models_dir), HF_HUB_OFFLINE="1")
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                pytest.fail(f"the app did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def top_label(model_id: str, sample: str) -> str:
+    model = ModelCache(10**9).get(ModelRef(model_id, "image-classification"))
+    return classify(model, sample_photo(sample).image).predictions[0].label
+
+
+def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
+    # Tall enough to hold the results: Streamlit scrolls inside its own container.
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})
+    page.goto(f"{app_url}/Image_Classification")
+    page.get_by_role("heading", name=t("en", "classification.title")).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+
+    page.get_by_text(t("en", "samples.coffee"), exact=True).last.click()
+    expected = top_label("google/vit-base-patch16-224", "coffee")
+    chart = page.locator(".js-plotly-plot").first
+    chart.locator("g.ytick text", has_text=expected.split(",")[0]).first.wait_for(timeout=60_000)
+    assert "data.coffee()" in page.locator("[data-testid='stCode']").first.inner_text()
+    page.screenshot(path=str(ROOT / "test-results" / "classification.png"), full_page=True)
+    page.close()
+
+
+def test_home_in_spanish_links_to_classification(chromium_browser, app_url):
+    page = chromium_browser.new_page(locale="es-ES")
+    page.goto(app_url)
+    page.get_by_role("heading", name=t("es", "home.task_title").replace("*", "")).wait_for()
+    name = t("es", "tasks.image-classification.name")
+    page.get_by_text(t("es", "home.open_page", page=name)).click()
+    page.get_by_role("heading", name=t("es", "classification.title")).wait_for(timeout=60_000)
+    page.close()
