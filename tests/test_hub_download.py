@@ -1,0 +1,108 @@
+"""The loader's real download path (huggingface_hub against a local fake Hub on 127.0.0.1):
+progress, safetensors first and never code, pickle checkpoints read safely, a dropped download
+recovered, the cache reused with the network off, and each failure named."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.fake_hub import FakeHub
+
+VIT = "google/vit-base-patch16-224"
+
+
+def run_probe(hf_home: Path, endpoint: str | None, *model_ids: str) -> dict[str, list[dict]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VTL_"))}
+    env["HF_HOME"] = str(hf_home)
+    env["HF_HUB_DISABLE_XET"] = "1"
+    if endpoint:
+        env["HF_ENDPOINT"] = endpoint
+    else:
+        env["HF_HUB_OFFLINE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.hub_probe", *model_ids],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results: dict[str, list[dict]] = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            results.setdefault(record["model"], []).append(record)
+    return results
+
+
+@pytest.fixture(scope="module")
+def repos(tiny_models_dir: Path, tmp_path_factory) -> dict[str, Path]:
+    import torch
+    from safetensors.torch import load_file
+
+    root = tmp_path_factory.mktemp("hub")
+    vit = tiny_models_dir / VIT.replace("/", "--")
+    both = shutil.copytree(vit, root / "both")
+    (both / "pytorch_model.bin").write_bytes(b"not a checkpoint: must never be fetched")
+    (both / "modeling_evil.py").write_text("raise SystemExit('remote code ran')\n")
+    pickle_only = shutil.copytree(vit, root / "pickle")
+    state = load_file(pickle_only / "model.safetensors")
+    (pickle_only / "model.safetensors").unlink()
+    torch.save(state, pickle_only / "pytorch_model.bin")
+    code_only = shutil.copytree(vit, root / "code-only")
+    (code_only / "model.safetensors").unlink()
+    text = root / "text"
+    text.mkdir()
+    (text / "config.json").write_text(json.dumps({"architectures": ["BertForMaskedLM"],
+                                                  "model_type": "bert"}))  # fmt: skip
+    (text / "model.safetensors").write_bytes((vit / "model.safetensors").read_bytes())
+    return {VIT: vit, "acme/both-formats": both, "acme/pickle-only": pickle_only,
+            "acme/code-only": code_only, "acme/text-model": text}  # fmt: skip
+
+
+def test_download_with_progress_then_offline_from_the_cache(repos, tmp_path):
+    wanted = sorted(p.name for p in repos[VIT].iterdir())
+    with FakeHub(repos) as hub:
+        online = run_probe(tmp_path, hub.url, VIT)[VIT][0]
+    assert online["ok"], online
+    events = online["events"]
+    total = sum((repos[VIT] / name).stat().st_size for name in wanted)
+    assert events and events[-1][0] == events[-1][1] == total
+    assert [done for done, _, _ in events] == sorted(done for done, _, _ in events)
+    assert {name for _, _, name in events} == set(wanted)
+    offline = run_probe(tmp_path, None, VIT)[VIT][0]
+    assert offline["ok"] and offline["labels"] == online["labels"]
+    assert offline["events"] == []  # nothing downloaded the second time
+
+
+def test_only_safe_weights_and_no_code_are_fetched(repos, tmp_path):
+    with FakeHub(repos) as hub:
+        results = run_probe(tmp_path, hub.url, "acme/both-formats", "acme/pickle-only",
+                            "acme/code-only", "acme/text-model", "acme/not-there")  # fmt: skip
+        fetched = {path.rsplit("/", 1)[-1] for method, path in hub.requests if method == "GET"}
+    assert results["acme/both-formats"][0]["ok"]
+    assert "pytorch_model.bin" not in {n for _, _, n in results["acme/both-formats"][0]["events"]}
+    assert "modeling_evil.py" not in fetched
+    assert results["acme/pickle-only"][0]["ok"]  # read by torch.load(weights_only=True)
+    assert results["acme/code-only"][0]["reason"] == "no_weights"
+    assert results["acme/text-model"][0]["reason"] == "wrong_task"
+    assert results["acme/not-there"][0]["reason"] == "not_found"
+
+
+def test_a_dropped_download_is_recovered(repos, tmp_path):
+    with FakeHub(repos, cut_once={"model.safetensors"}) as hub:
+        attempts = run_probe(tmp_path, hub.url, VIT, VIT)[VIT]
+        cut = hub.cut_once
+    assert cut == set()  # the cut happened
+    assert attempts[-1]["ok"], attempts  # at the latest on the next try, nothing corrupt is used
+    if not attempts[0]["ok"]:
+        assert attempts[0]["reason"] in {"offline", "failed"}
+    blobs = list((tmp_path / "hub").rglob("model.safetensors"))
+    assert blobs and all(
+        b.read_bytes() == (repos[VIT] / "model.safetensors").read_bytes() for b in blobs
+    )
