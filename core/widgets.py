@@ -16,6 +16,7 @@ import streamlit as st
 from PIL import Image
 
 from core.app_cache import shared_models, shared_results
+from core.classification import ClassificationResult
 from core.config import settings
 from core.i18n import LANGUAGES, language_from_locale, t
 from core.image_input import (
@@ -229,6 +230,21 @@ def models_table(lang: str, task: str) -> pd.DataFrame:
         for spec in models_for(task)
     ]
     return pd.DataFrame(rows)
+
+
+def comparison_table(lang: str, results: list[ClassificationResult]) -> pd.DataFrame:
+    """One row per model: its top class, that class's probability and the time it took."""
+    return pd.DataFrame(
+        [
+            {
+                t(lang, "models.col_model"): result.model_id,
+                t(lang, "classification.col_top"): result.predictions[0].label,
+                t(lang, "classification.col_score"): f"{result.predictions[0].score:.1%}",
+                t(lang, "classification.col_seconds"): round(result.seconds, 3),
+            }
+            for result in results
+        ]
+    )
 
 
 def _script_context() -> Any:

@@ -7,6 +7,7 @@ from core.classification import TOP_K_MAX, classify
 from core.code_snippets import classification_code
 from core.i18n import t
 from core.widgets import (
+    comparison_table,
     image_picker,
     model_picker,
     models_table,
@@ -34,12 +35,14 @@ with right:
 
 if image is not None and refs:
     st.header(t(lang, "classification.results_title"))
+    results = []
     for index, (column, ref) in enumerate(zip(st.columns(len(refs)), refs)):
         with column:
             st.markdown(f"**[{ref.id}](https://huggingface.co/{ref.id})**")
             result = run_cached(lang, ref, image, classify)
             if result is None:
                 continue
+            results.append(result)
             figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"))
             st.plotly_chart(figure, key=f"cls_chart_{index}")
             st.caption(
@@ -47,6 +50,9 @@ if image is not None and refs:
             )
             with st.expander(t(lang, "classification.code_title"), expanded=len(refs) == 1):
                 st.code(classification_code(ref, image, top_k), language="python")
+    if len(results) > 1:
+        st.subheader(t(lang, "classification.compare_title"))
+        st.dataframe(comparison_table(lang, results), hide_index=True)
 
 st.header(t(lang, "classification.applications_title"))
 st.markdown(t(lang, "classification.applications"))

@@ -90,6 +90,10 @@ def test_comparing_two_models_side_by_side(local_models):
         f"**[{RESNET}](https://huggingface.co/{RESNET})**",
     ]
     assert sum(c.value.endswith("s on cpu") for c in at.caption) == 2
+    table = at.dataframe[0].value  # the comparison, before the registry's models table
+    assert list(table["Model"]) == [VIT, RESNET]
+    assert list(table["Top class"]) == [expected_bars(VIT, "chelsea", 1)[0][0],
+                                        expected_bars(RESNET, "chelsea", 1)[0][0]]  # fmt: skip
 
 
 def test_rerun_with_same_inputs_does_not_run_the_model(local_models):
