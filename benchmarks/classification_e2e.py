@@ -90,7 +90,8 @@ def main() -> int:
 
     from core.classification import classify
     from core.image_input import read_image
-    from core.model_loader import ModelCache, ModelRef
+    from core.model_loader import ModelCache
+    from core.model_ref import ModelRef
     from tests.model_factory import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))

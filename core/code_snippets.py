@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from core.image_input import DRAFT_SIDE, InputImage
-from core.model_loader import ModelRef
+from core.model_ref import ModelRef
 from core.registry import SAMPLE_PHOTOS
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.model_loader import ModelError, ModelRef, fetch_model
+from core.hub_download import fetch_model
+from core.model_ref import ModelError, ModelRef
 from core.registry import DEFAULT_MODELS, MODELS
 
 

@@ -26,7 +26,8 @@ from core.image_input import (
     read_image,
     sample_photo,
 )
-from core.model_loader import LoadedModel, ModelError, ModelRef, validate_model_id
+from core.model_loader import LoadedModel
+from core.model_ref import ModelError, ModelRef, validate_model_id
 from core.registry import MODELS, SAMPLE_PHOTOS, models_for
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)

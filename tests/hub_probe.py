@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import sys
 
-from core.model_loader import ModelError, ModelRef, build_pipeline
+from core.model_loader import build_pipeline
+from core.model_ref import ModelError, ModelRef
 
 
 def attempt(model_id: str) -> dict:

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from core.classification import classify
 from core.i18n import t
 from core.image_input import sample_photo
-from core.model_loader import ModelCache, ModelRef
+from core.model_loader import ModelCache
+from core.model_ref import ModelRef
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = str(ROOT / "Home.py")

@@ -19,7 +19,8 @@ import pytest
 from core.classification import classify
 from core.i18n import t
 from core.image_input import sample_photo
-from core.model_loader import ModelCache, ModelRef
+from core.model_loader import ModelCache
+from core.model_ref import ModelRef
 from tests.conftest import IN_CI, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,7 +10,8 @@ import pytest
 from core.classification import TOP_K_MAX, classify
 from core.code_snippets import classification_code
 from core.image_input import read_image, sample_photo
-from core.model_loader import ModelCache, ModelRef, build_pipeline, model_nbytes
+from core.model_loader import ModelCache, build_pipeline, model_nbytes
+from core.model_ref import ModelRef
 
 CLS = "image-classification"
 VIT = ModelRef("google/vit-base-patch16-224", CLS)

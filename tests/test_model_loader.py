@@ -6,17 +6,9 @@ import json
 
 import pytest
 
-from core.model_loader import (
-    ModelCache,
-    ModelError,
-    ModelRef,
-    _select_files,
-    build_pipeline,
-    check_task,
-    local_folder,
-    pick_device,
-    validate_model_id,
-)
+from core.hub_download import _select_files, local_folder
+from core.model_loader import ModelCache, build_pipeline, check_task, pick_device
+from core.model_ref import ModelError, ModelRef, validate_model_id
 
 CLS = "image-classification"
 
@@ -180,3 +172,28 @@ def test_failed_build_leaves_the_cache_working():
     with pytest.raises(ModelError):
         cache.get(ModelRef("bad/model", CLS))
     assert [e.ref.id for e in cache.loaded()] == ["a/a"]
+
+
+def test_a_slow_build_does_not_hold_up_other_models():
+    import threading
+
+    release = threading.Event()
+    builds = []
+
+    def build(ref, progress):
+        builds.append(ref.id)
+        if ref.id == "slow/model":
+            assert release.wait(10)
+        return FakePipe(ref)
+
+    cache = ModelCache(100, build=build, measure=lambda pipe: 10)
+    cache.get(ModelRef("fast/model", CLS))
+    slow = [threading.Thread(target=cache.get, args=(ModelRef("slow/model", CLS),))
+            for _ in range(3)]  # fmt: skip
+    for thread in slow:
+        thread.start()
+    assert cache.get(ModelRef("fast/model", CLS)).ref.id == "fast/model"  # not blocked
+    release.set()
+    for thread in slow:
+        thread.join(10)
+    assert builds == ["fast/model", "slow/model"]  # three sessions, one build

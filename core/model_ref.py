@@ -1,0 +1,103 @@
+"""What names a model (`ModelRef`) and what can go wrong with it (`ModelError`).
+
+Every way a model fails to download, build or run is mapped to one of a few reasons a student
+can act on; the pages turn a reason into a message naming the model, the cause and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.config import settings
+
+# The Hub's rules for a repo id: optional owner, name; letters, digits, "-", "_", "."; 96 at most.
+_ID_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
+_MODEL_ID = re.compile(rf"^(?:{_ID_PART}/)?{_ID_PART}$")
+REASONS = (
+    "bad_id",
+    "offline",
+    "not_found",
+    "gated",
+    "wrong_task",
+    "missing_package",
+    "no_weights",
+    "out_of_memory",
+    "failed",
+)
+
+
+class ModelError(Exception):
+    """A model could not be fetched, built or run; `reason` is one of `REASONS`."""
+
+    def __init__(self, model_id: str, reason: str, detail: str = "") -> None:
+        super().__init__(f"{model_id}: {reason}{': ' + detail if detail else ''}")
+        self.model_id = model_id
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Which model, for which task, at which revision: the key of the model cache."""
+
+    id: str
+    task: str
+    revision: str = "main"
+
+
+def validate_model_id(text: str) -> str:
+    """Return the cleaned id typed by a user, or raise `ModelError(reason="bad_id")`."""
+    model_id = (text or "").strip()
+    if not _MODEL_ID.match(model_id) or ".." in model_id or "--" in model_id:
+        raise ModelError(model_id or "—", "bad_id")
+    return model_id
+
+
+def reason_for(exc: BaseException) -> str:
+    """Map the many ways a download or a build fails to the few a student can act on.
+
+    huggingface_hub wraps the real cause (no network, no such repo) in a generic error, so the
+    chain of causes is searched for the first specific one.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        reason = _reason_of_one(current)
+        if reason != "failed":
+            return reason
+        current = current.__cause__ or current.__context__
+    return "offline" if settings().hub_offline else "failed"
+
+
+def _reason_of_one(exc: BaseException) -> str:
+    from huggingface_hub import errors as hub
+
+    if isinstance(exc, ModelError):
+        return exc.reason
+    if isinstance(exc, hub.HFValidationError):
+        return "bad_id"
+    if isinstance(exc, hub.GatedRepoError):
+        return "gated"
+    if isinstance(exc, (hub.RepositoryNotFoundError, hub.RevisionNotFoundError)):
+        return "not_found"
+    if isinstance(exc, hub.RemoteEntryNotFoundError):
+        return "no_weights"
+    if isinstance(exc, (hub.OfflineModeIsEnabled, hub.LocalEntryNotFoundError)):
+        return "offline"
+    if isinstance(exc, (ImportError, ModuleNotFoundError)):
+        return "missing_package"
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return "out_of_memory"
+    module = type(exc).__module__ or ""
+    if isinstance(exc, (ConnectionError, TimeoutError)) or module.startswith(
+        ("httpx", "httpcore", "requests", "urllib3")  # httpx2 too
+    ):
+        return "offline"
+    return "failed"
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
