@@ -1,0 +1,74 @@
+"""Memory of the classification page with every registry model, and the loader's budget.
+
+    python -m benchmarks.memory_budget [--budget-mb 1500]
+
+Builds full-size random-weight copies of the five classification models (configurations from
+../shared/hub-replicas), opens the page in AppTest, compares all five on one photo, and reports
+the process's resident memory and what the shared model cache holds against its budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget-mb", type=int, default=1500)
+    args = parser.parse_args()
+    os.environ["VTL_MEMORY_BUDGET_MB"] = str(args.budget_mb)
+
+    from core.registry import models_for
+    from tests.model_factory import build_replica
+
+    models = [spec.id for spec in models_for("image-classification")]
+    work = Path(tempfile.mkdtemp(prefix="vtl-mem-"))
+    for model_id in models:
+        build_replica(model_id, work / "models")
+    os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
+
+    import transformers  # noqa: F401  (what the app imports before any model is loaded)
+    from streamlit.testing.v1 import AppTest
+    from transformers import pipeline  # noqa: F401
+
+    from core.app_cache import shared_models
+
+    before_models = rss_mb()
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=600)
+    at.session_state["cls_models"] = models  # all five from the first run
+    at.run()
+    assert not at.exception, at.exception
+    cache = shared_models()
+    report = {
+        "budget_mb": args.budget_mb,
+        "models_asked": len(models),
+        "charts_shown": len(at.get("plotly_chart")),
+        "models_in_memory": [entry.ref.id for entry in cache.loaded()],
+        "weights_in_memory_mb": round(cache.used_bytes / 2**20),
+        "rss_before_any_model_mb": round(before_models),
+        "rss_after_all_models_mb": round(rss_mb()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
