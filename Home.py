@@ -15,14 +15,18 @@ st.header(t(lang, "home.task_title"))
 st.markdown(t(lang, "home.task_text"))
 
 st.header(t(lang, "home.tasks_title"))
-for column, task in zip(st.columns(len(TASKS)), TASKS.values()):
-    with column.container(border=True):
+columns = st.columns(2)
+for index, task in enumerate(TASKS.values()):
+    with columns[index % 2].container(border=True):
         st.subheader(f"{task.icon} {t(lang, f'tasks.{task.id}.name')}")
         st.markdown(f"**{t(lang, 'home.input')}:** {t(lang, f'tasks.{task.id}.input')}")
         st.markdown(f"**{t(lang, 'home.output')}:** {t(lang, f'tasks.{task.id}.output')}")
         st.markdown(f"**{t(lang, 'home.example')}:** {t(lang, f'tasks.{task.id}.example')}")
-        if task.page:
-            name = t(lang, f"tasks.{task.id}.name")
-            st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
+
+st.header(t(lang, "home.pages_title"))
+for task in TASKS.values():
+    if task.page:  # pages not built yet are not listed
+        name = t(lang, f"tasks.{task.id}.name")
+        st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
 
 st.caption(t(lang, "app.footer"))
