@@ -6,7 +6,7 @@ from core.i18n import t
 from core.registry import TASKS
 from core.widgets import page_start
 
-lang = page_start("Vision Tasks Lab", "👁️")
+lang = page_start("app.name", "👁️")
 
 st.title(t(lang, "home.title"))
 st.markdown(f"*{t(lang, 'home.tagline')}*")

@@ -43,12 +43,17 @@ def _remember_language() -> None:
     st.session_state[LANG_KEY] = st.session_state["lang_choice"]
 
 
-def page_start(title: str, icon: str) -> str:
-    """Set up a page (title, wide layout, the sidebar language selector); returns the language."""
-    st.set_page_config(page_title=title, page_icon=icon, layout="wide")
+def page_start(title_key: str, icon: str) -> str:
+    """Set up a page (tab title, wide layout, the sidebar language selector); returns the language.
+
+    The language lives under its own key, not the widget's, because Streamlit forgets a widget's
+    state on a page that does not draw it; this keeps the choice while moving between pages.
+    """
     if LANG_KEY not in st.session_state:
         st.session_state[LANG_KEY] = language_from_locale(st.context.locale)
-    st.session_state["lang_choice"] = st.session_state[LANG_KEY]
+    lang = st.session_state[LANG_KEY]
+    st.set_page_config(page_title=t(lang, title_key), page_icon=icon, layout="wide")
+    st.session_state["lang_choice"] = lang
     st.sidebar.selectbox(
         "🌐 Idioma · Language",
         options=list(LANGUAGES),
@@ -56,7 +61,7 @@ def page_start(title: str, icon: str) -> str:
         key="lang_choice",
         on_change=_remember_language,
     )
-    return st.session_state[LANG_KEY]
+    return lang
 
 
 def image_picker(lang: str, prefix: str) -> InputImage | None:

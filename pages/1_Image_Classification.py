@@ -17,7 +17,7 @@ from core.widgets import (
 )
 
 TASK = "image-classification"
-lang = page_start("Image classification", "🏷️")
+lang = page_start("tasks.image-classification.name", "🏷️")
 
 st.title(t(lang, "classification.title"))
 st.markdown(t(lang, "classification.definition"))

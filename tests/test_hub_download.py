@@ -106,3 +106,23 @@ def test_a_dropped_download_is_recovered(repos, tmp_path):
     assert blobs and all(
         b.read_bytes() == (repos[VIT] / "model.safetensors").read_bytes() for b in blobs
     )
+
+
+def run_prefetch(hf_home: Path, endpoint: str | None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VTL_"))}
+    env.update(HF_HOME=str(hf_home), HF_HUB_DISABLE_XET="1")
+    env.update({"HF_ENDPOINT": endpoint} if endpoint else {"HF_HUB_OFFLINE": "1"})
+    return subprocess.run([sys.executable, "-m", "core.prefetch"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+
+
+def test_prefetch_command_for_a_classroom(repos, tmp_path):
+    offline = run_prefetch(tmp_path, None)
+    assert offline.returncode == 1
+    assert f"{VIT} (346 MB)" in offline.stdout and "FAILED (offline)" in offline.stdout
+    with FakeHub(repos) as hub:
+        online = run_prefetch(tmp_path, hub.url)
+    assert online.returncode == 0, online.stdout + online.stderr
+    assert "100 %" in online.stdout and "1 of 1 models ready." in online.stdout
+    again = run_prefetch(tmp_path, None)  # the cache now serves the classroom offline
+    assert again.returncode == 0 and "1 of 1 models ready." in again.stdout
