@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+
 import plotly.graph_objects as go
+from PIL import Image
 
 from core.classification import Prediction
+from core.detection import Box, Detection
+
+PALETTE = (
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
+    "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3", "#808000",
+    "#ffd8b1", "#000075", "#a9a9a9", "#ffe119",
+)  # fmt: skip
+DISPLAY_WIDTH = 800  # images are sent to the browser no wider than this
+
+
+def label_colour(label: str) -> str:
+    """The same colour for a class on every page and every run."""
+    digest = hashlib.md5(label.encode("utf-8")).digest()
+    return PALETTE[digest[0] % len(PALETTE)]
 
 
 def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figure:
@@ -26,6 +45,95 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figur
         xaxis={"title": axis_title, "range": [0, 100], "ticksuffix": " %"},
         yaxis={"autorange": "reversed", "automargin": True},
         height=80 + 34 * len(predictions),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+    )
+    return figure
+
+
+def image_source(image: Image.Image) -> tuple[str, float]:
+    """The image as a JPEG data URI at display size, and the scale applied to it."""
+    scale = min(1.0, DISPLAY_WIDTH / image.width)
+    shown = image.resize((round(image.width * scale), round(image.height * scale)))
+    buffer = io.BytesIO()
+    shown.convert("RGB").save(buffer, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), scale
+
+
+def _rectangle(box: Box, scale: float, colour: str, name: str, hover: str) -> go.Scatter:
+    x0, y0, x1, y1 = (v * scale for v in (box.xmin, box.ymin, box.xmax, box.ymax))
+    return go.Scatter(
+        x=[x0, x1, x1, x0, x0],
+        y=[y0, y0, y1, y1, y0],
+        mode="lines",
+        line={"color": colour, "width": 3},
+        fill="toself",
+        fillcolor="rgba(0,0,0,0)",
+        name=name,
+        hoveron="fills+points",
+        hovertemplate=hover + "<extra></extra>",
+        showlegend=False,
+    )
+
+
+def detections_figure(image: Image.Image, detections: tuple[Detection, ...]) -> go.Figure:
+    """The image with a box, label and score per detection; hover shows the box."""
+    source, scale = image_source(image)
+    width, height = round(image.width * scale), round(image.height * scale)
+    figure = go.Figure(go.Image(source=source, hoverinfo="skip"))
+    for d in detections:
+        colour = label_colour(d.label)
+        b = d.box
+        hover = (
+            f"<b>{d.label}</b> {d.score:.1%}<br>"
+            f"x {b.xmin:.0f}–{b.xmax:.0f}, y {b.ymin:.0f}–{b.ymax:.0f}"
+        )
+        figure.add_trace(_rectangle(d.box, scale, colour, d.label, hover))
+        figure.add_annotation(
+            x=b.xmin * scale, y=b.ymin * scale, text=f"{d.label} {d.score:.0%}",
+            showarrow=False, xanchor="left", yanchor="bottom", bgcolor=colour,
+            font={"color": "white", "size": 12},
+        )  # fmt: skip
+    figure.update_layout(
+        xaxis={"visible": False, "range": [0, width]},
+        yaxis={"visible": False, "range": [height, 0], "scaleanchor": "x"},
+        height=min(700, height + 20),
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+    )
+    return figure
+
+
+def boxes_figure(boxes: list[tuple[str, Box, str]], width: float, height: float) -> go.Figure:
+    """Labelled boxes on an empty canvas (y down, as in images)."""
+    figure = go.Figure()
+    for name, box, colour in boxes:
+        figure.add_trace(_rectangle(box, 1.0, colour, name, name))
+        figure.add_annotation(x=box.xmin, y=box.ymin, text=name, showarrow=False,
+                              xanchor="left", yanchor="bottom", font={"color": colour})  # fmt: skip
+    figure.update_layout(
+        xaxis={"range": [0, width], "constrain": "domain"},
+        yaxis={"range": [height, 0], "scaleanchor": "x"},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="#f4f4f4",
+    )
+    return figure
+
+
+def pr_curves_figure(curves: list, recall_title: str, precision_title: str) -> go.Figure:
+    """Precision against recall per class, with each class's AP in the legend."""
+    figure = go.Figure()
+    for curve in curves:
+        figure.add_trace(
+            go.Scatter(
+                x=[0.0, *curve.recalls], y=[1.0, *curve.precisions], mode="lines+markers",
+                line={"shape": "hv", "color": label_colour(curve.label)},
+                name=f"{curve.label} (AP {curve.average_precision:.2f})",
+            )
+        )  # fmt: skip
+    figure.update_layout(
+        xaxis={"title": recall_title, "range": [0, 1.05]},
+        yaxis={"title": precision_title, "range": [0, 1.05]},
+        height=340,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
     )
     return figure

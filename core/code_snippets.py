@@ -52,3 +52,47 @@ def classification_code(ref: ModelRef, image: InputImage, top_k: int) -> str:
         "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
     ]
     return "\n".join(lines)
+
+
+def detection_code(ref: ModelRef, image: InputImage, threshold: float) -> str:
+    """The script that prints the same detections the detection page draws."""
+    lines = [
+        *image_code(image),
+        "",
+        "from transformers import pipeline",
+        "",
+        pipeline_line("detector", ref),
+        f"for detection in detector(image, threshold={threshold:g}):",
+        '    print(detection["label"], f"{detection[\'score\']:.1%}", detection["box"])',
+    ]
+    return "\n".join(lines)
+
+
+def depth_code(ref: ModelRef, image: InputImage) -> str:
+    """The lesson's depth snippet, for the model and image on the page."""
+    lines = [
+        *image_code(image),
+        "",
+        "from transformers import pipeline",
+        "",
+        pipeline_line("depth_estimator", ref),
+        "result = depth_estimator(image)",
+        'depth = result["predicted_depth"]  # a tensor, one value per pixel',
+        "print(depth.shape, float(depth.min()), float(depth.max()))",
+        'result["depth"].save("depth.png")  # the same map as a grey image',
+    ]
+    return "\n".join(lines)
+
+
+def segmentation_code(ref: ModelRef, image: InputImage, subtask: str) -> str:
+    """The script that lists the same segments the segmentation page colours."""
+    lines = [
+        *image_code(image),
+        "",
+        "from transformers import pipeline",
+        "",
+        pipeline_line("segmenter", ref),
+        f"for segment in segmenter(image, subtask={_quote(subtask)}):",
+        '    print(segment["label"], segment["score"], segment["mask"].size)',
+    ]
+    return "\n".join(lines)

@@ -32,10 +32,20 @@ class ModelSpec:
     training_data: str
     revision: str = "main"  # pinned where the main branch needs something we do not install
     extra_packages: tuple[str, ...] = ()
+    subtasks: tuple[str, ...] = ()  # image segmentation: semantic, instance, panoptic
+    metric_depth: bool = False  # depth in metres, not relative
 
     @property
     def card_url(self) -> str:
         return f"https://huggingface.co/{self.id}"
+
+    @property
+    def heavy(self) -> bool:
+        """Big enough that a student should be told before it downloads and runs."""
+        return self.download_mb >= HEAVY_MB
+
+
+HEAVY_MB = 1000
 
 
 @dataclass(frozen=True)
@@ -50,9 +60,9 @@ TASKS: dict[str, TaskSpec] = {
     task.id: task
     for task in (
         TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py"),
-        TaskSpec("object-detection", "📦", None),
-        TaskSpec("depth-estimation", "🌄", None),
-        TaskSpec("image-segmentation", "🧩", None),
+        TaskSpec("object-detection", "📦", "pages/2_Object_Detection.py"),
+        TaskSpec("depth-estimation", "🌄", "pages/3_Depth_Estimation.py"),
+        TaskSpec("image-segmentation", "🧩", "pages/4_Image_Segmentation.py"),
     )
 }
 
@@ -103,6 +113,112 @@ MODELS: dict[str, ModelSpec] = {
             download_mb=343,
             licence="not stated on the model card",
             training_data="omarques/autotrain-data-dogs-and-cats (2 classes)",
+        ),
+        ModelSpec(
+            id="facebook/detr-resnet-50",
+            task="object-detection",
+            architecture="DETR (ResNet-50 + Transformer encoder-decoder)",
+            params_millions=41.3,
+            download_mb=167,
+            licence="Apache-2.0",
+            training_data="COCO 2017 detection (118k images, 80 classes)",
+            revision="no_timm",  # main's config asks for a timm backbone
+        ),
+        ModelSpec(
+            id="hustvl/yolos-small",
+            task="object-detection",
+            architecture="YOLOS-S (a plain ViT that detects)",
+            params_millions=30.7,
+            download_mb=123,
+            licence="Apache-2.0",
+            training_data="ImageNet-1k → COCO 2017 detection",
+        ),
+        ModelSpec(
+            id="hustvl/yolos-tiny",
+            task="object-detection",
+            architecture="YOLOS-Ti (a tiny ViT that detects)",
+            params_millions=6.5,
+            download_mb=26,
+            licence="Apache-2.0",
+            training_data="ImageNet-1k → COCO 2017 detection",
+        ),
+        ModelSpec(
+            id="PekingU/rtdetr_r18vd",
+            task="object-detection",
+            architecture="RT-DETR (ResNet-18, real-time DETR)",
+            params_millions=20.2,
+            download_mb=81,
+            licence="Apache-2.0",
+            training_data="COCO 2017 detection",
+        ),
+        ModelSpec(
+            id="depth-anything/Depth-Anything-V2-Small-hf",
+            task="depth-estimation",
+            architecture="Depth Anything V2 Small (DINOv2 ViT-S + DPT head)",
+            params_millions=24.8,
+            download_mb=99,
+            licence="Apache-2.0",
+            training_data="595k synthetic labelled + 62M real unlabelled images",
+        ),
+        ModelSpec(
+            id="Intel/dpt-hybrid-midas",
+            task="depth-estimation",
+            architecture="DPT-Hybrid (ResNet-50 + ViT, MiDaS 3.0)",
+            params_millions=123,
+            download_mb=490,
+            licence="Apache-2.0",
+            training_data="MIX 6 (1.4M images, 10 datasets)",
+        ),
+        ModelSpec(
+            id="Intel/dpt-large",
+            task="depth-estimation",
+            architecture="DPT-Large (ViT-L/16, MiDaS 3.0)",
+            params_millions=343,
+            download_mb=1370,
+            licence="Apache-2.0",
+            training_data="MIX 6 (1.4M images, 10 datasets)",
+        ),
+        ModelSpec(
+            id="Intel/zoedepth-nyu-kitti",
+            task="depth-estimation",
+            architecture="ZoeDepth (BEiT-L + metric bins heads)",
+            params_millions=345,
+            download_mb=1380,
+            licence="MIT",
+            training_data="MIX 12 (relative) → NYU Depth v2 + KITTI (metric)",
+            metric_depth=True,
+        ),
+        ModelSpec(
+            id="nvidia/segformer-b0-finetuned-ade-512-512",
+            task="image-segmentation",
+            architecture="SegFormer-B0 (MiT-b0 + MLP decoder)",
+            params_millions=3.8,
+            download_mb=15,
+            licence="NVIDIA Source Code License (other)",
+            training_data="ADE20K (150 classes)",
+            subtasks=("semantic",),
+        ),
+        ModelSpec(
+            id="facebook/mask2former-swin-tiny-coco-panoptic",
+            task="image-segmentation",
+            architecture="Mask2Former (Swin-T backbone)",
+            params_millions=47.4,
+            download_mb=190,
+            licence="other (see the model card)",
+            training_data="COCO 2017 panoptic (133 classes)",
+            extra_packages=("scipy",),
+            subtasks=("panoptic", "instance", "semantic"),
+        ),
+        ModelSpec(
+            id="facebook/detr-resnet-50-panoptic",
+            task="image-segmentation",
+            architecture="DETR (ResNet-50) + mask head",
+            params_millions=42.9,
+            download_mb=172,
+            licence="Apache-2.0",
+            training_data="COCO 2017 panoptic",
+            extra_packages=("timm", "scipy"),
+            subtasks=("panoptic",),
         ),
     )
 }

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 from core.app_cache import shared_models, shared_results
 from core.classification import ClassificationResult
@@ -133,33 +132,47 @@ def show_input(lang: str, image: InputImage) -> None:
         )
 
 
-def model_picker(lang: str, task: str, prefix: str) -> list[ModelRef]:
-    """Registry models (several, to compare) plus an optional custom Hub id."""
+def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> list[ModelRef]:
+    """Registry models (several at once when `multiple`, to compare) or a custom Hub id.
+
+    Models over a gigabyte are only returned once the student has read the warning and ticked
+    the box (a download of minutes and seconds per image on a laptop CPU)."""
     specs = models_for(task)
-    chosen = st.multiselect(
-        t(lang, "models.pick"),
-        [spec.id for spec in specs],
-        default=[specs[0].id],
-        format_func=lambda m: t(lang, "models.option", model=m, size=MODELS[m].download_mb),
-        key=f"{prefix}_models",
-    )
+    ids = [spec.id for spec in specs]
+
+    def label(model_id: str) -> str:
+        return t(lang, "models.option", model=model_id, size=MODELS[model_id].download_mb)
+
+    if multiple:
+        chosen = st.multiselect(t(lang, "models.pick_many"), ids, default=[ids[0]],
+                                format_func=label, key=f"{prefix}_models")  # fmt: skip
+    else:
+        chosen = [st.selectbox(t(lang, "models.pick_one"), ids, format_func=label,
+                               key=f"{prefix}_model")]  # fmt: skip
     refs = [ModelRef(m, task, MODELS[m].revision) for m in chosen]
     typed = st.text_input(
-        t(lang, "models.custom"),
-        placeholder=t(lang, "models.custom_placeholder"),
+        t(lang, "models.custom", task=t(lang, f"tasks.{task}.name").lower()),
+        placeholder=t(lang, f"models.custom_placeholder.{task}"),
         help=t(lang, "models.custom_help"),
         key=f"{prefix}_custom",
     )
     if typed.strip():
         try:
             custom = ModelRef(validate_model_id(typed), task)
-            if custom not in refs:
-                refs.append(custom)
+            refs = [*refs, custom] if multiple and custom not in refs else [custom]
         except ModelError as err:
             show_model_error(lang, err, task)
+    confirmed = []
+    for ref in refs:
+        spec = MODELS.get(ref.id)
+        if spec is not None and spec.heavy:
+            st.warning(t(lang, "models.heavy", model=ref.id, size=spec.download_mb))
+            if not st.checkbox(t(lang, "models.heavy_ok"), key=f"{prefix}_heavy_{ref.id}"):
+                continue
+        confirmed.append(ref)
     if not refs:
         st.info(t(lang, "models.none"))
-    return refs
+    return confirmed
 
 
 def show_model_error(lang: str, err: ModelError, task: str) -> None:
@@ -205,15 +218,17 @@ def run_cached(
     lang: str,
     ref: ModelRef,
     image: InputImage,
-    compute: Callable[[LoadedModel, Image.Image], Result],
+    compute: Callable[..., Result],
+    *options: Hashable,
 ) -> Result | None:
-    """`compute(model, image)` once per (model, image, computation); errors shown, not raised."""
-    key = (ref, image.digest, compute.__module__, compute.__qualname__)
+    """`compute(model, image, *options)` once per (model, image, computation, options);
+    errors are shown in the student's language, not raised."""
+    key = (ref, image.digest, compute.__module__, compute.__qualname__, options)
     results = shared_results()
     result = results.get(key)
     if result is None:
         try:
-            result = compute(load_model(lang, ref), image.image)
+            result = compute(load_model(lang, ref), image.image, *options)
         except ModelError as err:
             show_model_error(lang, err, ref.task)
             return None

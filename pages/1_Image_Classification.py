@@ -27,7 +27,7 @@ with left:
     st.subheader(t(lang, "input.title"))
     image = image_picker(lang, "cls")
     st.subheader(t(lang, "models.title"))
-    refs = model_picker(lang, TASK, "cls")
+    refs = model_picker(lang, TASK, "cls", multiple=True)
     top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
 with right:
     if image is not None:

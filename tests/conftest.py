@@ -13,15 +13,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="vtl-hf-home-"))
 os.environ.pop("VTL_LOCAL_MODELS", None)
 
-from tests.model_factory import REPLICAS, SHARED, build_tiny  # noqa: E402
+from tests.model_factory import REPLICAS, SHARED, TINY_BUILDERS, build_tiny  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-TINY_CLASSIFIERS = (
-    "google/vit-base-patch16-224",
-    "microsoft/resnet-50",
-    "omarques/autotrain-dogs-and-cats-1527055142",
-)
 
 
 def need_shared() -> None:
@@ -34,10 +29,10 @@ def need_shared() -> None:
 
 @pytest.fixture(scope="session")
 def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of tiny classifiers named after the registry's Hub ids."""
+    """A folder of tiny models named after every registry Hub id (about 5 s to build)."""
     need_shared()
     root = tmp_path_factory.mktemp("tiny-models")
-    for model_id in TINY_CLASSIFIERS:
+    for model_id in TINY_BUILDERS:
         build_tiny(model_id, root)
     return root
 

@@ -35,45 +35,315 @@ def _save(model, processor, root: Path, model_id: str) -> Path:
     return folder
 
 
-def build_tiny(model_id: str, root: Path, seed: int = 0) -> Path:
-    """A tiny random image classifier standing for `model_id`, saved under `root`."""
-    import torch
-    from transformers import (
-        ResNetConfig,
-        ResNetForImageClassification,
-        ViTConfig,
-        ViTForImageClassification,
-        ViTImageProcessor,
+def _resnet(stages: int = 1):
+    from transformers import ResNetConfig
+
+    names = ["stage1", "stage2", "stage3", "stage4"][-stages:]
+    return ResNetConfig(
+        embedding_size=8,
+        hidden_sizes=[8, 16, 16, 16],
+        depths=[1, 1, 1, 1],
+        layer_type="basic",
+        out_features=names,
     )
 
+
+def _tiny_vit(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    config = T.ViTConfig(
+        image_size=32,
+        patch_size=8,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.ViTImageProcessor(size={"height": 32, "width": 32})
+    return T.ViTForImageClassification(config), processor
+
+
+def _tiny_resnet(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    config = T.ResNetConfig(
+        embedding_size=8,
+        hidden_sizes=[8, 16],
+        depths=[1, 1],
+        layer_type="basic",
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.ViTImageProcessor(size={"height": 32, "width": 32})
+    return T.ResNetForImageClassification(config), processor
+
+
+def _detr_config(labels, stages=1, heads=2):
+    import transformers as T
+
+    return T.DetrConfig(
+        use_timm_backbone=False,
+        use_pretrained_backbone=False,
+        backbone=None,
+        backbone_config=_resnet(stages),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        num_queries=10,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+
+
+# Random detectors score every class near 1/92, under any threshold; a bias towards one class
+# gives the tests detections to see (scores near 0.6, spread by the random weights).
+FAVOURED_CLASS = "cat"
+
+
+def _favour(layer, labels) -> None:
+    import torch
+
+    with torch.no_grad():
+        layer.bias[{v: k for k, v in labels.items()}[FAVOURED_CLASS]] += 5.0
+
+
+def _tiny_detr(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    processor = T.DetrImageProcessor(size={"shortest_edge": 64, "longest_edge": 96})
+    model = T.DetrForObjectDetection(_detr_config(labels))
+    _favour(model.class_labels_classifier, labels)
+    return model, processor
+
+
+def _tiny_yolos(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    config = T.YolosConfig(
+        image_size=[64, 64],
+        patch_size=16,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_detection_tokens=10,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.YolosImageProcessor(size={"shortest_edge": 64, "longest_edge": 96})
+    model = T.YolosForObjectDetection(config)
+    _favour(model.class_labels_classifier.layers[-1], labels)
+    return model, processor
+
+
+def _tiny_rtdetr(model_id):
+    import transformers as T
+
+    labels = _labels("facebook/detr-resnet-50")  # COCO; no replica of RT-DETR's config
+    backbone = T.RTDetrResNetConfig(
+        embedding_size=16,
+        hidden_sizes=[16, 32, 64, 128],
+        depths=[1, 1, 1, 1],
+        layer_type="basic",
+        out_features=["stage2", "stage3", "stage4"],
+    )
+    config = T.RTDetrConfig(
+        backbone_config=backbone,
+        encoder_in_channels=[32, 64, 128],
+        d_model=32,
+        encoder_hidden_dim=32,
+        encoder_ffn_dim=64,
+        encoder_attention_heads=2,
+        decoder_ffn_dim=64,
+        decoder_attention_heads=2,
+        decoder_layers=1,
+        num_queries=10,
+        decoder_n_points=2,
+        decoder_in_channels=[32, 32, 32],
+        use_pretrained_backbone=False,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.RTDetrImageProcessor(size={"height": 64, "width": 64})
+    return T.RTDetrForObjectDetection(config), processor
+
+
+def _tiny_dpt(model_id):
+    import transformers as T
+
+    config = T.DPTConfig(
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        image_size=64,
+        patch_size=16,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        backbone_out_indices=[0, 1, 2, 3],
+    )
+    processor = T.DPTImageProcessor(size={"height": 64, "width": 64})
+    return T.DPTForDepthEstimation(config), processor
+
+
+def _tiny_depth_anything(model_id):
+    import transformers as T
+
+    backbone = T.Dinov2Config(
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        image_size=70,
+        patch_size=14,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+        reshape_hidden_states=False,
+    )
+    config = T.DepthAnythingConfig(
+        backbone_config=backbone,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        head_hidden_size=8,
+        reassemble_hidden_size=32,
+        patch_size=14,
+    )
+    processor = T.DPTImageProcessor(size={"height": 70, "width": 70}, keep_aspect_ratio=False)
+    return T.DepthAnythingForDepthEstimation(config), processor
+
+
+def _tiny_zoedepth(model_id):
+    import transformers as T
+
+    backbone = T.BeitConfig(
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        image_size=64,
+        patch_size=16,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+        reshape_hidden_states=False,
+        use_relative_position_bias=True,
+    )
+    config = T.ZoeDepthConfig(
+        backbone_config=backbone,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        bottleneck_features=16,
+        num_relative_features=8,
+        num_attractors=[4, 4, 4, 4],
+        bin_embedding_dim=8,
+        num_patch_transformer_layers=1,
+        patch_transformer_hidden_size=16,
+        patch_transformer_intermediate_size=16,
+        patch_transformer_num_attention_heads=2,
+        bin_configurations=[{"n_bins": 8, "min_depth": 0.001, "max_depth": 10.0, "name": "nyu"}],
+        reassemble_factors=[4, 2, 1, 0.5],
+        backbone_hidden_size=32,
+    )
+    processor = T.ZoeDepthImageProcessor(size={"height": 64, "width": 64}, keep_aspect_ratio=False)
+    return T.ZoeDepthForDepthEstimation(config), processor
+
+
+def _tiny_segformer(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    config = T.SegformerConfig(
+        depths=[1, 1, 1, 1],
+        hidden_sizes=[8, 16, 16, 16],
+        num_attention_heads=[1, 1, 1, 1],
+        decoder_hidden_size=16,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.SegformerImageProcessor(size={"height": 64, "width": 64})
+    return T.SegformerForSemanticSegmentation(config), processor
+
+
+def _tiny_mask2former(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    backbone = T.SwinConfig(
+        embed_dim=16,
+        depths=[1, 1, 1, 1],
+        num_heads=[1, 1, 1, 1],
+        image_size=64,
+        window_size=2,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+    )
+    config = T.Mask2FormerConfig(
+        backbone_config=backbone,
+        feature_size=32,
+        mask_feature_size=32,
+        hidden_dim=32,
+        encoder_layers=1,
+        decoder_layers=2,
+        num_queries=10,
+        dim_feedforward=32,
+        encoder_feedforward_dim=32,
+        num_attention_heads=2,
+        use_pretrained_backbone=False,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.Mask2FormerImageProcessor(size={"height": 64, "width": 64})
+    return T.Mask2FormerForUniversalSegmentation(config), processor
+
+
+def _tiny_detr_panoptic(model_id):
+    import transformers as T
+
+    labels = _labels("facebook/mask2former-swin-tiny-coco-panoptic")  # COCO panoptic classes
+    config = _detr_config(labels, stages=4, heads=8)  # the mask head needs 4 stages
+    processor = T.DetrImageProcessor(
+        size={"shortest_edge": 64, "longest_edge": 96}, format="coco_panoptic"
+    )
+    return T.DetrForSegmentation(config), processor
+
+
+TINY_BUILDERS = {
+    "google/vit-base-patch16-224": _tiny_vit,
+    "microsoft/resnet-50": _tiny_resnet,
+    "facebook/deit-base-patch16-224": _tiny_vit,
+    "apple/mobilevit-small": _tiny_vit,
+    "omarques/autotrain-dogs-and-cats-1527055142": _tiny_vit,
+    "facebook/detr-resnet-50": _tiny_detr,
+    "hustvl/yolos-small": _tiny_yolos,
+    "hustvl/yolos-tiny": _tiny_yolos,
+    "PekingU/rtdetr_r18vd": _tiny_rtdetr,
+    "depth-anything/Depth-Anything-V2-Small-hf": _tiny_depth_anything,
+    "Intel/dpt-hybrid-midas": _tiny_dpt,
+    "Intel/dpt-large": _tiny_dpt,
+    "Intel/zoedepth-nyu-kitti": _tiny_zoedepth,
+    "nvidia/segformer-b0-finetuned-ade-512-512": _tiny_segformer,
+    "facebook/mask2former-swin-tiny-coco-panoptic": _tiny_mask2former,
+    "facebook/detr-resnet-50-panoptic": _tiny_detr_panoptic,
+}
+
+
+def build_tiny(model_id: str, root: Path, seed: int = 0, revision: str = "main") -> Path:
+    """A tiny random model of `model_id`'s architecture family, saved under `root`."""
+    import torch
+
     torch.manual_seed(seed)
-    id2label = _labels(model_id)
-    label2id = {v: k for k, v in id2label.items()}
-    size = 32
-    if "resnet" in model_id:
-        config = ResNetConfig(
-            embedding_size=8,
-            hidden_sizes=[8, 16],
-            depths=[1, 1],
-            layer_type="basic",
-            id2label=id2label,
-            label2id=label2id,
-        )
-        model = ResNetForImageClassification(config)
-    else:
-        config = ViTConfig(
-            image_size=size,
-            patch_size=8,
-            hidden_size=32,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            intermediate_size=64,
-            id2label=id2label,
-            label2id=label2id,
-        )
-        model = ViTForImageClassification(config)
-    processor = ViTImageProcessor(size={"height": size, "width": size})
-    return _save(model.eval(), processor, root, model_id)
+    model, processor = TINY_BUILDERS[model_id](model_id)
+    name = model_id.replace("/", "--") + (f"@{revision}" if revision != "main" else "")
+    folder = root / name
+    model.eval().save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
 
 
 def build_replica(model_id: str, root: Path, revision: str = "main", seed: int = 0) -> Path:
