@@ -6,10 +6,12 @@ import base64
 import hashlib
 import io
 
+import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
 from core.classification import Prediction
+from core.depth import downsample
 from core.detection import Box, Detection
 
 PALETTE = (
@@ -136,4 +138,47 @@ def pr_curves_figure(curves: list, recall_title: str, precision_title: str) -> g
         height=340,
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
     )
+    return figure
+
+
+# Perceptually uniform: equal steps in value look like equal steps in colour.
+DEPTH_COLOUR_MAPS = ("Viridis", "Magma", "Inferno", "Cividis")
+HEATMAP_SIDE = 320  # the browser gets at most this many cells a side
+SURFACE_SIDE = 90
+
+
+def depth_heatmap(values: np.ndarray, colour_map: str, colour_bar: str) -> go.Figure:
+    """A depth (or disparity) map as an image, with a colour bar; hover shows the value."""
+    shown = downsample(values, HEATMAP_SIDE)
+    step = values.shape[0] / shown.shape[0]
+    hover = "x %{x:.0f}, y %{y:.0f}: %{z:.3g}<extra></extra>"
+    figure = go.Figure(
+        go.Heatmap(
+            z=shown, colorscale=colour_map, colorbar={"title": {"text": colour_bar}},
+            x0=0, dx=step, y0=0, dy=step, hovertemplate=hover,
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        yaxis={"autorange": "reversed", "scaleanchor": "x", "visible": False},
+        xaxis={"visible": False},
+        height=min(520, 80 + 420 * values.shape[0] // max(values.shape[1], 1)),
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+    )
+    return figure
+
+
+def depth_surface(nearness: np.ndarray, image: Image.Image, axis: str) -> go.Figure:
+    """A 3D relief of the scene, nearer parts higher, coloured with the photo's grey levels."""
+    heights = downsample(nearness, SURFACE_SIDE)
+    grey = np.asarray(image.convert("L").resize((heights.shape[1], heights.shape[0])), float)
+    figure = go.Figure(
+        go.Surface(z=heights, surfacecolor=grey, colorscale="Greys", reversescale=True,
+                   showscale=False, hovertemplate=f"{axis}: %{{z:.3g}}<extra></extra>")
+    )  # fmt: skip
+    figure.update_layout(
+        scene={"zaxis": {"title": {"text": axis}}, "yaxis": {"autorange": "reversed"},
+               "aspectratio": {"x": 1.4, "y": 1.4 * heights.shape[0] / heights.shape[1], "z": 0.6},
+               "camera": {"eye": {"x": 0.2, "y": -1.6, "z": 1.4}}},
+        height=520, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    )  # fmt: skip
     return figure

@@ -1,0 +1,78 @@
+"""Depth metrics on cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.depth import (
+    DepthResult,
+    abs_rel,
+    align_scale_shift,
+    compare_with_disparity,
+    delta_accuracy,
+    downsample,
+    motorcycle_disparity,
+)
+
+ALL = np.ones((2, 2), dtype=bool)
+
+
+def test_scale_and_shift_are_recovered():
+    target = np.array([[1.0, 2.0], [3.0, 5.0]])
+    prediction = 2 * target + 3
+    aligned, scale, shift = align_scale_shift(prediction, target, ALL)
+    assert scale == pytest.approx(0.5) and shift == pytest.approx(-1.5)
+    assert aligned == pytest.approx(target)
+
+
+def test_alignment_ignores_masked_pixels():
+    target = np.array([[1.0, 2.0], [3.0, 99.0]])
+    mask = np.array([[True, True], [True, False]])
+    _, scale, shift = align_scale_shift(target * 4, target, mask)
+    assert (scale, shift) == pytest.approx((0.25, 0.0), abs=1e-9)
+
+
+def test_abs_rel_by_hand():
+    # |2 − 1| / 1 = 1 and |2 − 4| / 4 = 0.5 → 0.75
+    one_row = np.ones((1, 2), dtype=bool)
+    assert abs_rel(np.array([[2.0, 2.0]]), np.array([[1.0, 4.0]]), one_row) == 0.75
+
+
+def test_delta_by_hand():
+    # ratios 1, 1.2, 2 (and 1/0.5 = 2 for a guess too small) → 2 of 4 under 1.25
+    prediction = np.array([[1.0, 1.2], [2.0, 0.5]])
+    assert delta_accuracy(prediction, np.ones((2, 2)), ALL) == 0.5
+    assert delta_accuracy(np.array([[-1.0, 1.0], [1.0, 1.0]]), np.ones((2, 2)), ALL) == 0.75
+
+
+def test_perfect_relative_prediction_scores_perfectly():
+    disparity = motorcycle_disparity()
+    valid = np.isfinite(disparity)
+    relative = np.where(valid, 0.01 * disparity + 7, 0).astype(np.float32)  # unknown scale/shift
+    result = DepthResult("m", relative, metric=False, seconds=0, device="cpu")
+    comparison = compare_with_disparity(result, disparity)
+    assert comparison.abs_rel == pytest.approx(0, abs=1e-4)
+    assert comparison.delta1 == 1.0
+    assert comparison.scale == pytest.approx(100, rel=1e-3)
+
+
+def test_metric_depth_is_compared_as_inverse_depth():
+    disparity = motorcycle_disparity()
+    valid = np.isfinite(disparity)
+    metres = np.where(valid, 400.0 / np.where(valid, disparity, 1), 1).astype(np.float32)
+    comparison = compare_with_disparity(DepthResult("m", metres, True, 0, "cpu"), disparity)
+    assert comparison.abs_rel == pytest.approx(0, abs=1e-3) and comparison.delta1 == 1.0
+
+
+def test_a_flat_guess_scores_badly():
+    disparity = motorcycle_disparity()
+    flat = np.full(disparity.shape, 5.0, dtype=np.float32)
+    comparison = compare_with_disparity(DepthResult("m", flat, False, 0, "cpu"), disparity)
+    assert comparison.abs_rel > 0.2 and comparison.delta1 < 0.8
+
+
+def test_shapes_must_match_and_downsample_bounds_sides():
+    with pytest.raises(ValueError):
+        compare_with_disparity(DepthResult("m", np.ones((3, 3)), False, 0, "cpu"), np.ones((2, 2)))
+    assert max(downsample(np.zeros((500, 741)), 100).shape) <= 100
