@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 
 import numpy as np
@@ -11,21 +10,11 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from core.classification import Prediction
+from core.colours import label_colour
 from core.depth import downsample
 from core.detection import Box, Detection
 
-PALETTE = (
-    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
-    "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000", "#aaffc3", "#808000",
-    "#ffd8b1", "#000075", "#a9a9a9", "#ffe119",
-)  # fmt: skip
 DISPLAY_WIDTH = 800  # images are sent to the browser no wider than this
-
-
-def label_colour(label: str) -> str:
-    """The same colour for a class on every page and every run."""
-    digest = hashlib.md5(label.encode("utf-8")).digest()
-    return PALETTE[digest[0] % len(PALETTE)]
 
 
 def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figure:
@@ -181,4 +170,28 @@ def depth_surface(nearness: np.ndarray, image: Image.Image, axis: str) -> go.Fig
                "camera": {"eye": {"x": 0.2, "y": -1.6, "z": 1.4}}},
         height=520, margin={"l": 0, "r": 0, "t": 0, "b": 0},
     )  # fmt: skip
+    return figure
+
+
+def shares_bars(shares: list, axis_title: str, instances_title: str) -> go.Figure:
+    """The legend: each class in its overlay colour, with its share of the image."""
+    figure = go.Figure(
+        go.Bar(
+            x=[round(s.share * 100, 2) for s in shares],
+            y=[s.label for s in shares],
+            orientation="h",
+            marker_color=[label_colour(s.label) for s in shares],
+            text=[f"{s.share:.1%}" for s in shares],
+            customdata=[s.instances for s in shares],
+            hovertemplate="%{y}: %{x:.1f} %<br>"
+            + instances_title
+            + ": %{customdata}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis={"title": axis_title, "ticksuffix": " %"},
+        yaxis={"autorange": "reversed", "automargin": True},
+        height=80 + 28 * len(shares),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+    )
     return figure

@@ -108,11 +108,11 @@ def _detr_config(labels, stages=1, heads=2):
 FAVOURED_CLASS = "cat"
 
 
-def _favour(layer, labels) -> None:
+def _favour(layer, labels, boost: float = 5.0) -> None:
     import torch
 
     with torch.no_grad():
-        layer.bias[{v: k for k, v in labels.items()}[FAVOURED_CLASS]] += 5.0
+        layer.bias[{v: k for k, v in labels.items()}[FAVOURED_CLASS]] += boost
 
 
 def _tiny_detr(model_id):
@@ -299,7 +299,9 @@ def _tiny_mask2former(model_id):
         label2id={v: k for k, v in labels.items()},
     )
     processor = T.Mask2FormerImageProcessor(size={"height": 64, "width": 64})
-    return T.Mask2FormerForUniversalSegmentation(config), processor
+    model = T.Mask2FormerForUniversalSegmentation(config)
+    _favour(model.class_predictor, labels, boost=10.0)  # above the pipeline's 0.9 threshold
+    return model, processor
 
 
 def _tiny_detr_panoptic(model_id):
@@ -310,7 +312,9 @@ def _tiny_detr_panoptic(model_id):
     processor = T.DetrImageProcessor(
         size={"shortest_edge": 64, "longest_edge": 96}, format="coco_panoptic"
     )
-    return T.DetrForSegmentation(config), processor
+    model = T.DetrForSegmentation(config)
+    _favour(model.detr.class_labels_classifier, labels, boost=10.0)
+    return model, processor
 
 
 TINY_BUILDERS = {

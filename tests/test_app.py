@@ -62,8 +62,15 @@ def test_home_explains_tasks_and_links_existing_pages(locale, lang):
     ):
         assert any(t(lang, f"tasks.{task}.name") in s.value for s in at.subheader)
     links = [(link.proto.label, link.proto.page) for link in at.get("page_link")]
-    name = t(lang, "tasks.image-classification.name")
-    assert links == [(t(lang, "home.open_page", page=name), "Image_Classification")]
+    assert links == [
+        (t(lang, "home.open_page", page=t(lang, f"tasks.{task}.name")), page)
+        for task, page in (
+            ("image-classification", "Image_Classification"),
+            ("object-detection", "Object_Detection"),
+            ("depth-estimation", "Depth_Estimation"),
+            ("image-segmentation", "Image_Segmentation"),
+        )
+    ]
 
 
 def test_classification_shows_the_models_top_k(local_models):

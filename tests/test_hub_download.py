@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.registry import DEFAULT_MODELS
 from tests.conftest import ROOT
 from tests.fake_hub import FakeHub
 
@@ -116,13 +117,16 @@ def run_prefetch(hf_home: Path, endpoint: str | None) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
-def test_prefetch_command_for_a_classroom(repos, tmp_path):
+def test_prefetch_command_for_a_classroom(tiny_models_dir, tmp_path):
+    defaults = list(DEFAULT_MODELS.values())
     offline = run_prefetch(tmp_path, None)
     assert offline.returncode == 1
     assert f"{VIT} (346 MB)" in offline.stdout and "FAILED (offline)" in offline.stdout
-    with FakeHub(repos) as hub:
+    served = {m: tiny_models_dir / m.replace("/", "--") for m in defaults}
+    with FakeHub(served) as hub:
         online = run_prefetch(tmp_path, hub.url)
     assert online.returncode == 0, online.stdout + online.stderr
-    assert "100 %" in online.stdout and "1 of 1 models ready." in online.stdout
+    ready = f"{len(defaults)} of {len(defaults)} models ready."
+    assert online.stdout.count("100 %") == len(defaults) and ready in online.stdout
     again = run_prefetch(tmp_path, None)  # the cache now serves the classroom offline
-    assert again.returncode == 0 and "1 of 1 models ready." in again.stdout
+    assert again.returncode == 0 and ready in again.stdout

@@ -1,0 +1,116 @@
+"""Image segmentation: shares and overlay on hand-made masks, every model through the loader
+(tiny SegFormer, Mask2Former, DETR-panoptic), and the page."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.colours import label_colour, rgb
+from core.image_input import sample_photo
+from core.model_loader import ModelCache
+from core.model_ref import ModelRef
+from core.registry import MODELS, models_for
+from core.segmentation import Segment, SegmentationResult, overlay, segment
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "4_Image_Segmentation.py")
+SEGFORMER = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
+PANOPTIC = ModelRef("facebook/detr-resnet-50-panoptic", "image-segmentation")
+
+
+def mask(rows: slice, cols: slice, shape=(4, 10)) -> np.ndarray:
+    m = np.zeros(shape, dtype=bool)
+    m[rows, cols] = True
+    return m
+
+
+SEGMENTS = (
+    Segment("sky", None, mask(slice(0, 2), slice(0, 10))),  # 20 of 40 pixels
+    Segment("person", 0.9, mask(slice(2, 4), slice(0, 2))),  # 4
+    Segment("person", 0.8, mask(slice(2, 4), slice(5, 8))),  # 6
+)
+
+
+def test_shares_and_instances_by_hand():
+    shares = SegmentationResult("m", "panoptic", SEGMENTS, 0, "cpu").shares()
+    assert [(s.label, s.share, s.instances) for s in shares] == [
+        ("sky", 0.5, 1), ("person", 0.25, 2),
+    ]  # fmt: skip
+    assert SegmentationResult("m", "semantic", (), 0, "cpu").shares() == []
+
+
+def test_overlay_tints_visible_classes_only():
+    image = Image.new("RGB", (10, 4), (0, 0, 0))
+    full = np.asarray(overlay(image, SEGMENTS, set(), 1.0))
+    assert tuple(full[0, 0]) == rgb(label_colour("sky"))
+    assert tuple(full[2, 0]) == rgb(label_colour("person"))
+    assert tuple(full[2, 5]) != tuple(full[2, 0])  # a second person, another shade
+    assert tuple(full[2, 3]) == (0, 0, 0)  # unsegmented pixels stay
+    hidden = np.asarray(overlay(image, SEGMENTS, {"sky"}, 1.0))
+    assert tuple(hidden[0, 0]) == (0, 0, 0)
+    half = np.asarray(overlay(image, SEGMENTS, set(), 0.5))
+    assert tuple(half[0, 0]) == tuple(int(c * 0.5) for c in rgb(label_colour("sky")))
+    with pytest.raises(ValueError):
+        overlay(image, SEGMENTS, set(), 1.5)
+
+
+@pytest.mark.parametrize("model_id", [m.id for m in models_for("image-segmentation")])
+def test_every_segmenter_runs_its_subtasks(local_models, model_id):
+    image = sample_photo("coffee").image
+    model = ModelCache(10**9).get(ModelRef(model_id, "image-segmentation"))
+    for subtask in MODELS[model_id].subtasks:
+        result = segment(model, image, subtask)
+        for s in result.segments:
+            assert s.mask.shape == (image.height, image.width) and s.mask.dtype == bool
+    with pytest.raises(ValueError):
+        segment(model, image, "amodal")
+
+
+def test_panoptic_gives_scored_instances(local_models):
+    result = segment(ModelCache(10**9).get(PANOPTIC), sample_photo("chelsea").image, "panoptic")
+    assert len(result.segments) >= 2 and all(s.score is not None for s in result.segments)
+    assert result.shares()[0].instances == len(result.segments)
+
+
+def legend(at: AppTest) -> dict[str, float]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    return dict(zip(spec["y"], spec["x"]))
+
+
+def test_page_overlay_legend_and_display_only_settings(local_models):
+    from core.app_cache import shared_models
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "en-US"}
+    at.run()
+    assert not at.exception and not at.error
+    expected = segment(ModelCache(10**9).get(SEGFORMER), sample_photo("chelsea").image, "semantic")
+    shares = expected.shares()
+    assert legend(at) == {s.label: round(s.share * 100, 2) for s in shares}
+    table = at.dataframe[0].value
+    assert list(table["Class"]) == [s.label for s in shares]
+    assert at.radio(key="seg_subtask").options == ["Semantic"]
+    at.multiselect(key="seg_hidden").set_value([shares[0].label]).run()
+    at.slider(key="seg_opacity").set_value(0.2).run()
+    assert not at.exception
+    assert [entry.calls for entry in shared_models().loaded()] == [1]
+
+
+def test_page_panoptic_counts_instances_in_spanish(local_models):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "es-ES"}
+    at.run()
+    at.selectbox(key="seg_model").set_value(PANOPTIC.id).run()
+    assert not at.exception and not at.error
+    assert at.radio(key="seg_subtask").options == ["Panóptica"]
+    expected = segment(ModelCache(10**9).get(PANOPTIC), sample_photo("chelsea").image, "panoptic")
+    table = at.dataframe[0].value
+    assert dict(zip(table["Clase"], table["Segmentos"])) == {
+        s.label: s.instances for s in expected.shares()
+    }
+    assert at.caption[0].value.startswith(f"{len(expected.segments)} segmentos")
