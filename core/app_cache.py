@@ -50,3 +50,9 @@ def shared_models() -> ModelCache:
 def shared_results() -> ResultCache:
     """Results already computed, so a rerun with the same inputs does not run a model."""
     return ResultCache(max_entries=512)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_images() -> ResultCache:
+    """Uploaded images already decoded, by content, so a rerun does not decode them again."""
+    return ResultCache(max_entries=32)

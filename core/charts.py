@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections import OrderedDict
 
 import numpy as np
 import plotly.graph_objects as go
@@ -41,36 +42,62 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figur
     return figure
 
 
-def image_source(image: Image.Image) -> tuple[str, float]:
-    """The image as a JPEG data URI at display size, and the scale applied to it."""
+_SOURCES: OrderedDict[str, tuple[str, float]] = OrderedDict()  # by image digest, a few kept
+
+
+def image_source(image: Image.Image, key: str | None = None) -> tuple[str, float]:
+    """The image as a JPEG data URI at display size, and the scale applied to it.
+
+    With a `key` (the image's digest) the encoding is kept, so a rerun that only moves a
+    slider does not encode the photo again."""
+    if key is not None and key in _SOURCES:
+        return _SOURCES[key]
     scale = min(1.0, DISPLAY_WIDTH / image.width)
     shown = image.resize((round(image.width * scale), round(image.height * scale)))
     buffer = io.BytesIO()
     shown.convert("RGB").save(buffer, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), scale
+    encoded = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), scale
+    if key is not None:
+        _SOURCES[key] = encoded
+        while len(_SOURCES) > 16:
+            _SOURCES.popitem(last=False)
+    return encoded
 
 
-def _rectangle(box: Box, scale: float, colour: str, name: str, hover: str) -> go.Scatter:
+def _rectangle(box: Box, scale: float, colour: str, name: str, hover: str) -> dict:
     x0, y0, x1, y1 = (v * scale for v in (box.xmin, box.ymin, box.xmax, box.ymax))
-    return go.Scatter(
-        x=[x0, x1, x1, x0, x0],
-        y=[y0, y0, y1, y1, y0],
-        mode="lines",
-        line={"color": colour, "width": 3},
-        fill="toself",
-        fillcolor="rgba(0,0,0,0)",
-        name=name,
-        hoveron="fills+points",
-        hovertemplate=hover + "<extra></extra>",
-        showlegend=False,
-    )
+    return {
+        "type": "scatter",
+        "x": [x0, x1, x1, x0, x0],
+        "y": [y0, y0, y1, y1, y0],
+        "mode": "lines",
+        "line": {"color": colour, "width": 3},
+        "fill": "toself",
+        "fillcolor": "rgba(0,0,0,0)",
+        "name": name,
+        "hoveron": "fills+points",
+        "hovertemplate": hover + "<extra></extra>",
+        "showlegend": False,
+    }
 
 
-def detections_figure(image: Image.Image, detections: tuple[Detection, ...]) -> go.Figure:
+def _label(x: float, y: float, text: str, colour: str, filled: bool) -> dict:
+    font = {"color": "white" if filled else colour, "size": 12}
+    label = {"x": x, "y": y, "text": text, "showarrow": False, "xanchor": "left",
+             "yanchor": "bottom", "font": font}  # fmt: skip
+    return {**label, "bgcolor": colour} if filled else label
+
+
+# Figures are built in one call from plain dicts: adding traces one by one makes plotly
+# revalidate the whole figure each time, which dominated a slider rerun.
+def detections_figure(
+    image: Image.Image, detections: tuple[Detection, ...], key: str | None = None
+) -> go.Figure:
     """The image with a box, label and score per detection; hover shows the box."""
-    source, scale = image_source(image)
+    source, scale = image_source(image, key)
     width, height = round(image.width * scale), round(image.height * scale)
-    figure = go.Figure(go.Image(source=source, hoverinfo="skip"))
+    traces: list[dict] = [{"type": "image", "source": source, "hoverinfo": "skip"}]
+    labels = []
     for d in detections:
         colour = label_colour(d.label)
         b = d.box
@@ -78,36 +105,33 @@ def detections_figure(image: Image.Image, detections: tuple[Detection, ...]) -> 
             f"<b>{d.label}</b> {d.score:.1%}<br>"
             f"x {b.xmin:.0f}–{b.xmax:.0f}, y {b.ymin:.0f}–{b.ymax:.0f}"
         )
-        figure.add_trace(_rectangle(d.box, scale, colour, d.label, hover))
-        figure.add_annotation(
-            x=b.xmin * scale, y=b.ymin * scale, text=f"{d.label} {d.score:.0%}",
-            showarrow=False, xanchor="left", yanchor="bottom", bgcolor=colour,
-            font={"color": "white", "size": 12},
-        )  # fmt: skip
-    figure.update_layout(
-        xaxis={"visible": False, "range": [0, width]},
-        yaxis={"visible": False, "range": [height, 0], "scaleanchor": "x"},
-        height=min(700, height + 20),
-        margin={"l": 0, "r": 0, "t": 10, "b": 0},
-    )
-    return figure
+        traces.append(_rectangle(b, scale, colour, d.label, hover))
+        labels.append(
+            _label(b.xmin * scale, b.ymin * scale, f"{d.label} {d.score:.0%}", colour, True)
+        )
+    layout = {
+        "xaxis": {"visible": False, "range": [0, width]},
+        "yaxis": {"visible": False, "range": [height, 0], "scaleanchor": "x"},
+        "height": min(700, height + 20),
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "annotations": labels,
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
 def boxes_figure(boxes: list[tuple[str, Box, str]], width: float, height: float) -> go.Figure:
     """Labelled boxes on an empty canvas (y down, as in images)."""
-    figure = go.Figure()
-    for name, box, colour in boxes:
-        figure.add_trace(_rectangle(box, 1.0, colour, name, name))
-        figure.add_annotation(x=box.xmin, y=box.ymin, text=name, showarrow=False,
-                              xanchor="left", yanchor="bottom", font={"color": colour})  # fmt: skip
-    figure.update_layout(
-        xaxis={"range": [0, width], "constrain": "domain"},
-        yaxis={"range": [height, 0], "scaleanchor": "x"},
-        height=320,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        plot_bgcolor="#f4f4f4",
-    )
-    return figure
+    traces = [_rectangle(box, 1.0, colour, name, name) for name, box, colour in boxes]
+    labels = [_label(box.xmin, box.ymin, name, colour, False) for name, box, colour in boxes]
+    layout = {
+        "xaxis": {"range": [0, width], "constrain": "domain"},
+        "yaxis": {"range": [height, 0], "scaleanchor": "x"},
+        "height": 320,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "plot_bgcolor": "#f4f4f4",
+        "annotations": labels,
+    }
+    return go.Figure(data=traces, layout=layout)
 
 
 def pr_curves_figure(curves: list, recall_title: str, precision_title: str) -> go.Figure:

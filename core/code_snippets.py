@@ -7,6 +7,7 @@ import json
 from core.image_input import DRAFT_SIDE, InputImage
 from core.model_ref import ModelRef
 from core.registry import SAMPLE_PHOTOS
+from core.segmentation import INPUT_SIDE
 
 
 def _quote(text: str) -> str:
@@ -92,6 +93,7 @@ def segmentation_code(ref: ModelRef, image: InputImage, subtask: str) -> str:
         "from transformers import pipeline",
         "",
         pipeline_line("segmenter", ref),
+        f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))  # masks at most {INPUT_SIDE} px a side",
         f"for segment in segmenter(image, subtask={_quote(subtask)}):",
         '    print(segment["label"], segment["score"], segment["mask"].size)',
     ]

@@ -77,6 +77,11 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def image_digest(data: bytes) -> str:
+    """A short fingerprint of the bytes: the key of cached images and results."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def read_image(data: bytes, *, source: str = "upload", name: str = "image") -> InputImage:
     """Decode uploaded or camera bytes safely; raises `ImageInputError` with a reason."""
     config = settings()
@@ -112,7 +117,7 @@ def read_image(data: bytes, *, source: str = "upload", name: str = "image") -> I
         raise ImageInputError("corrupt", str(exc)[:200]) from None
     return InputImage(
         image=rgb,
-        digest=hashlib.sha256(data).hexdigest()[:16],
+        digest=image_digest(data),
         source=source,
         name=name,
         original_size=original_size,

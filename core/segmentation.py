@@ -14,6 +14,10 @@ from core.colours import label_colour, rgb
 from core.model_loader import LoadedModel
 
 SUBTASKS = ("semantic", "instance", "panoptic")
+# The pipeline upsamples each class's scores to the input's size (150 classes for ADE20K):
+# a bigger input only costs time and memory: SegFormer-B0 predicts at 128 × 128, Mask2Former
+# at 96 × 96 (a quarter of their input), so larger masks would only be interpolated.
+INPUT_SIDE = 384
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ def segment(model: LoadedModel, image: Image.Image, subtask: str) -> Segmentatio
     """Run an image-segmentation pipeline for one subtask; raises `ModelError` on failure."""
     if subtask not in SUBTASKS:
         raise ValueError(f"subtask must be one of {SUBTASKS}")
+    image = fit_within(image, INPUT_SIDE)
     started = time.perf_counter()
     raw = model.run(image, subtask=subtask)
     seconds = time.perf_counter() - started
@@ -71,6 +76,16 @@ def segment(model: LoadedModel, image: Image.Image, subtask: str) -> Segmentatio
     return SegmentationResult(model.ref.id, subtask, segments, seconds, str(model.pipe.device))
 
 
+def fit_within(image: Image.Image, side: int) -> Image.Image:
+    """The image scaled down (never up) so that its longer side is at most `side`, exactly as
+    `Image.thumbnail` does (the code snippet uses it)."""
+    if max(image.size) <= side:
+        return image
+    fitted = image.copy()
+    fitted.thumbnail((side, side))
+    return fitted
+
+
 def overlay(
     image: Image.Image, segments: tuple[Segment, ...], hidden: set[str], opacity: float
 ) -> Image.Image:
@@ -79,6 +94,8 @@ def overlay(
     Instances of one class get slightly different shades so that neighbours stay apart."""
     if not 0 <= opacity <= 1:
         raise ValueError("opacity must be between 0 and 1")
+    if segments and segments[0].mask.shape != (image.height, image.width):
+        image = image.resize(segments[0].mask.shape[::-1], Image.BILINEAR)  # see INPUT_SIDE
     base = np.asarray(image.convert("RGB"), dtype=np.float32)
     tint = base.copy()
     seen: dict[str, int] = defaultdict(int)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from core.app_cache import shared_models, shared_results
+from core.app_cache import shared_images, shared_models, shared_results
 from core.classification import ClassificationResult
 from core.config import settings
 from core.i18n import LANGUAGES, language_from_locale, t
@@ -22,6 +22,7 @@ from core.image_input import (
     UPLOAD_EXTENSIONS,
     ImageInputError,
     InputImage,
+    image_digest,
     read_image,
     sample_photo,
 )
@@ -86,14 +87,23 @@ def image_picker(lang: str, prefix: str) -> InputImage | None:
     if file is None:
         st.info(t(lang, hint))
         return None
+    data = file.getvalue()
+    name = file.name or f"{source}.jpg"
+    # Decoding a 12-megapixel JPEG costs more than the rest of a rerun: decode once per content.
+    key = (image_digest(data), source, name)
+    decoded = shared_images().get(key)
+    if decoded is not None:
+        return decoded
     try:
-        return read_image(file.getvalue(), source=source, name=file.name or f"{source}.jpg")
+        decoded = read_image(data, source=source, name=name)
     except ImageInputError as err:
         limits = settings()
         limit = limits.max_upload_mb if err.reason == "too_big_file" else None
         limit = limit or round(limits.max_image_pixels / 1e6)
         st.error(t(lang, f"input.error.{err.reason}", detail=err.detail, limit=limit))
         return None
+    shared_images().put(key, decoded)
+    return decoded
 
 
 def sample_gallery(lang: str, prefix: str) -> InputImage:

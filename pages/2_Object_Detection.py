@@ -30,7 +30,8 @@ with right:
         result = run_cached(lang, ref, image, detect)
         if result is not None:
             kept = result.above(threshold)
-            st.plotly_chart(detections_figure(image.image, kept), key="det_chart")
+            figure = detections_figure(image.image, kept, image.digest)
+            st.plotly_chart(figure, key="det_chart")
             st.caption(
                 t(lang, "detection.found", count=len(kept), threshold=threshold)
                 + " · "

@@ -42,7 +42,8 @@ if image is not None and refs:
             shares = result.shares()
             labels = [s.label for s in shares]
             hidden = st.multiselect(t(lang, "segmentation.hide"), labels, key="seg_hidden")
-            st.image(overlay(image.image, result.segments, set(hidden), opacity))
+            shown = overlay(image.image, result.segments, set(hidden), opacity)
+            st.image(shown, output_format="JPEG")
             st.caption(
                 t(lang, "segmentation.found", segments=len(result.segments), classes=len(labels))
                 + " · "

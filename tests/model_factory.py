@@ -353,11 +353,18 @@ def build_tiny(model_id: str, root: Path, seed: int = 0, revision: str = "main")
 def build_replica(model_id: str, root: Path, revision: str = "main", seed: int = 0) -> Path:
     """The full-size architecture of `model_id` with random weights, saved under `root`."""
     import torch
-    from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageClassification
+    import transformers
+    from transformers import AutoConfig, AutoImageProcessor
 
     torch.manual_seed(seed)
     source = replica_folder(model_id, revision)
     config = AutoConfig.from_pretrained(source)
-    model = AutoModelForImageClassification.from_config(config)
+    config.use_pretrained_backbone = False  # random weights; never fetch a backbone
+    model_class = getattr(transformers, config.architectures[0])
+    model = model_class(config)
     processor = AutoImageProcessor.from_pretrained(source)
-    return _save(model.eval(), processor, root, model_id)
+    name = model_id.replace("/", "--") + (f"@{revision}" if revision != "main" else "")
+    folder = root / name
+    model.eval().save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder

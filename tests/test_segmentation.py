@@ -15,7 +15,14 @@ from core.image_input import sample_photo
 from core.model_loader import ModelCache
 from core.model_ref import ModelRef
 from core.registry import MODELS, models_for
-from core.segmentation import Segment, SegmentationResult, overlay, segment
+from core.segmentation import (
+    INPUT_SIDE,
+    Segment,
+    SegmentationResult,
+    fit_within,
+    overlay,
+    segment,
+)
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "4_Image_Segmentation.py")
@@ -65,8 +72,10 @@ def test_every_segmenter_runs_its_subtasks(local_models, model_id):
     model = ModelCache(10**9).get(ModelRef(model_id, "image-segmentation"))
     for subtask in MODELS[model_id].subtasks:
         result = segment(model, image, subtask)
+        fitted = fit_within(image, INPUT_SIDE)  # 600 × 400 → 512 × 341
+        assert fitted.size == (512, 341)
         for s in result.segments:
-            assert s.mask.shape == (image.height, image.width) and s.mask.dtype == bool
+            assert s.mask.shape == (341, 512) and s.mask.dtype == bool
     with pytest.raises(ValueError):
         segment(model, image, "amodal")
 
@@ -114,3 +123,23 @@ def test_page_panoptic_counts_instances_in_spanish(local_models):
         s.label: s.instances for s in expected.shares()
     }
     assert at.caption[0].value.startswith(f"{len(expected.segments)} segmentos")
+
+
+def test_snippet_lists_the_segments_shown(local_models):
+    import contextlib
+    import io
+
+    from core.code_snippets import segmentation_code
+
+    image = sample_photo("astronaut")
+    result = segment(ModelCache(10**9).get(PANOPTIC), image.image, "panoptic")
+    code = segmentation_code(PANOPTIC, image, "panoptic")
+    runnable = code.replace(
+        f'"{PANOPTIC.id}"', repr(str(local_models / "facebook--detr-resnet-50-panoptic"))
+    )
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(runnable, "snippet", "exec"), {})
+    lines = output.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == [s.label for s in result.segments]
+    assert all(line.endswith(str(result.segments[0].mask.shape[::-1])) for line in lines)

@@ -1,0 +1,137 @@
+"""Each task page's default model, full size: end-to-end time through `core` against the bare
+forward pass on a 12-megapixel JPEG, the time of a rerun that only moves a slider, and memory.
+
+    python -m benchmarks.task_pages [--repeats 5]
+
+Models are built from ../shared/hub-replicas with random weights (same compute as the real
+ones). "forward" is `model(**inputs)` on inputs prepared beforehand; "core" is what a page does
+with uploaded bytes: `read_image` then the task's function (`classify`, `detect`,
+`estimate_depth`, `segment`). The slider reruns are AppTest runs of each page after a
+display-only change, with the model's call count checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.classification_e2e import median_seconds, twelve_megapixel_jpeg  # noqa: E402
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def tasks():
+    from core.classification import classify
+    from core.depth import estimate_depth
+    from core.detection import detect
+    from core.segmentation import segment
+
+    return {
+        "image-classification": (classify, (), "pages/1_Image_Classification.py",
+                                 ("cls_top_k", 3)),
+        "object-detection": (detect, (), "pages/2_Object_Detection.py", ("det_threshold", 0.7)),
+        "depth-estimation": (estimate_depth, (), "pages/3_Depth_Estimation.py",
+                             ("dep_colours", "Magma")),
+        "image-segmentation": (segment, ("semantic",), "pages/4_Image_Segmentation.py",
+                               ("seg_opacity", 0.3)),
+    }  # fmt: skip
+
+
+def slider_rerun_ms(page: str, widget: tuple[str, object], jpeg: bytes) -> tuple[float, int]:
+    """Median time of a page rerun after a display-only change, and model calls it made."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.app_cache import shared_models
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=600)
+    at.run()
+    at.radio(key=at.radio[0].key).set_value("upload").run()
+    at.file_uploader[0].set_value(("photo.jpg", jpeg, "image/jpeg"))
+    at.run()
+    key, value = widget
+    calls_before = sum(e.calls for e in shared_models().loaded())
+    times = []
+    for index in range(6):
+        element = at.get_by_key(key) if hasattr(at, "get_by_key") else None
+        target = element if element is not None else at.slider(key=key)
+        target.set_value(value if index % 2 == 0 else target.value)
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    assert not at.exception, at.exception
+    calls = sum(e.calls for e in shared_models().loaded()) - calls_before
+    return statistics.median(times) * 1000, calls
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    import torch
+
+    from core.image_input import read_image
+    from core.model_loader import ModelCache
+    from core.model_ref import ModelRef
+    from core.registry import DEFAULT_MODELS, MODELS
+    from tests.model_factory import build_replica
+
+    work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
+    os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
+    jpeg_path = work / "photo.jpg"
+    jpeg = twelve_megapixel_jpeg(jpeg_path)
+    cache = ModelCache(10**11)
+    report = {"image": "4000x3000 JPEG", "torch_threads": torch.get_num_threads(), "tasks": {}}
+    rss_start = rss_mb()
+    for task, (compute, options, page, widget) in tasks().items():
+        spec = MODELS[DEFAULT_MODELS[task]]
+        build_replica(spec.id, work / "models", spec.revision)
+        model = cache.get(ModelRef(spec.id, task, spec.revision))
+        inputs = model.pipe.image_processor(read_image(jpeg).image, return_tensors="pt")
+
+        def forward(model=model, inputs=inputs):
+            with torch.inference_mode():
+                model.pipe.model(**inputs)
+
+        forward_s = median_seconds(forward, args.repeats)
+        core_s = median_seconds(
+            lambda model=model, compute=compute, options=options: compute(
+                model, read_image(jpeg).image, *options
+            ),
+            args.repeats,
+        )
+        rerun_ms, calls = slider_rerun_ms(page, widget, jpeg)
+        report["tasks"][task] = {
+            "model": spec.id,
+            "forward_s": round(forward_s, 3),
+            "core_end_to_end_s": round(core_s, 3),
+            "core_over_forward": round(core_s / forward_s, 3),
+            "slider_rerun_ms": round(rerun_ms, 1),
+            "model_calls_on_slider_reruns": calls,
+        }
+    report["rss_before_models_mb"] = round(rss_start)
+    report["rss_with_all_four_defaults_mb"] = round(rss_mb())
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["budget_mb"] = 2700
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
