@@ -72,10 +72,10 @@ def test_every_segmenter_runs_its_subtasks(local_models, model_id):
     model = ModelCache(10**9).get(ModelRef(model_id, "image-segmentation"))
     for subtask in MODELS[model_id].subtasks:
         result = segment(model, image, subtask)
-        fitted = fit_within(image, INPUT_SIDE)  # 600 × 400 → 512 × 341
-        assert fitted.size == (512, 341)
+        fitted = fit_within(image, INPUT_SIDE)  # 600 × 400 → 384 × 256
+        assert fitted.size == (384, 256)
         for s in result.segments:
-            assert s.mask.shape == (341, 512) and s.mask.dtype == bool
+            assert s.mask.shape == (256, 384) and s.mask.dtype == bool
     with pytest.raises(ValueError):
         segment(model, image, "amodal")
 
