@@ -116,3 +116,50 @@ def test_home_in_spanish_links_to_classification(chromium_browser, app_url):
     page.get_by_text(t("es", "home.open_page", page=name)).click()
     page.get_by_role("heading", name=t("es", "classification.title")).wait_for(timeout=60_000)
     page.close()
+
+
+def test_detection_page_draws_boxes(chromium_browser, app_url, local_models):
+    from core.detection import detect
+
+    ref = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+    kept = detect(ModelCache(10**9).get(ref), sample_photo("chelsea").image).above(0.5)
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Object_Detection")
+    chart = page.locator(".js-plotly-plot").first
+    label = chart.locator("g.annotation text", has_text=f"{kept[0].label} {kept[0].score:.0%}")
+    label.first.wait_for(timeout=60_000)
+    assert label.count() == len(kept)
+    page.get_by_text(f"{len(kept)} objects at threshold 0.50").wait_for()
+    page.close()
+
+
+def test_depth_page_compares_with_ground_truth(chromium_browser, app_url, local_models):
+    from core.depth import compare_with_disparity, estimate_depth, motorcycle_disparity
+
+    ref = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
+    prediction = estimate_depth(ModelCache(10**9).get(ref), sample_photo("motorcycle").image)
+    expected = compare_with_disparity(prediction, motorcycle_disparity())
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Depth_Estimation")
+    page.locator(".js-plotly-plot .colorbar").first.wait_for(timeout=60_000)
+    page.get_by_text(t("en", "depth.truth_run")).click()
+    metric = page.locator("[data-testid='stMetric']", has_text="AbsRel")
+    metric.get_by_text(f"{expected.abs_rel:.3f}").wait_for(timeout=60_000)
+    page.close()
+
+
+def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, local_models):
+    from core.segmentation import segment
+
+    ref = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
+    shares = segment(ModelCache(10**9).get(ref), sample_photo("chelsea").image, "semantic").shares()
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Image_Segmentation")
+    legend = page.locator(".js-plotly-plot").first
+    legend.locator("g.ytick text", has_text=shares[0].label).first.wait_for(timeout=60_000)
+    from core.registry import SAMPLE_PHOTOS
+
+    # the gallery's thumbnails, and the overlay
+    assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1
+    page.get_by_text(t("es", "segmentation.subtasks_title")).wait_for()
+    page.close()
