@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core.image_input import DRAFT_SIDE, InputImage
+from core.image_input import InputImage
 from core.model_ref import ModelRef
 from core.registry import SAMPLE_PHOTOS
 from core.segmentation import INPUT_SIDE
@@ -28,9 +28,8 @@ def image_code(image: InputImage) -> list[str]:
         ]
     lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
     if image.drafted:
-        lines.append(
-            f'image.draft("RGB", ({DRAFT_SIDE}, {DRAFT_SIDE}))  # decode a large JPEG smaller'
-        )
+        side = image.draft_side
+        lines.append(f'image.draft("RGB", ({side}, {side}))  # decode a big JPEG smaller')
     lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
     return lines
 

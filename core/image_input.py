@@ -22,7 +22,8 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers 
 UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 # JPEGs are decoded at a reduced scale (1/2, 1/4 or 1/8) as long as both sides stay at least
-# this long: the models see 224–518 px, and decoding 12 megapixels costs more than a ViT forward.
+# this long (each task page asks for what its models need, see `TaskSpec.input_side`): decoding
+# 12 megapixels in full costs more than a ViT forward pass.
 DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
 MIN_SIDE = 16
@@ -57,6 +58,7 @@ class InputImage:
     name: str  # sample id or file name
     original_size: tuple[int, int]  # (width, height) before any reduction
     drafted: bool  # decoded at reduced size (JPEG draft mode)
+    draft_side: int = DRAFT_SIDE  # the smallest side JPEG draft mode had to keep
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -82,7 +84,9 @@ def image_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def read_image(data: bytes, *, source: str = "upload", name: str = "image") -> InputImage:
+def read_image(
+    data: bytes, *, source: str = "upload", name: str = "image", draft_side: int = DRAFT_SIDE
+) -> InputImage:
     """Decode uploaded or camera bytes safely; raises `ImageInputError` with a reason."""
     config = settings()
     if not data:
@@ -100,8 +104,8 @@ def read_image(data: bytes, *, source: str = "upload", name: str = "image") -> I
             if min(width, height) < MIN_SIDE:
                 raise ImageInputError("too_small", f"{width} × {height}")
             drafted = False
-            if image.format in {"JPEG", "MPO"} and min(width, height) >= 2 * DRAFT_SIDE:
-                image.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))
+            if image.format in {"JPEG", "MPO"} and min(width, height) >= 2 * draft_side:
+                image.draft("RGB", (draft_side, draft_side))
                 drafted = image.size != original_size
             image.seek(0)  # first frame of an animated GIF or a multi-page TIFF
             image.load()
@@ -122,6 +126,7 @@ def read_image(data: bytes, *, source: str = "upload", name: str = "image") -> I
         name=name,
         original_size=original_size,
         drafted=drafted,
+        draft_side=draft_side,
     )
 
 

@@ -17,6 +17,7 @@ class TaskSpec:
     id: str  # the Hub's own task name, as `pipeline()` takes it
     icon: str
     page: str | None  # the page that runs it, None until it exists
+    input_side: int  # the smallest side a large photo is decoded at: what the models need
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,12 @@ class SamplePhoto:
 TASKS: dict[str, TaskSpec] = {
     task.id: task
     for task in (
-        TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py"),
-        TaskSpec("object-detection", "📦", "pages/2_Object_Detection.py"),
-        TaskSpec("depth-estimation", "🌄", "pages/3_Depth_Estimation.py"),
-        TaskSpec("image-segmentation", "🧩", "pages/4_Image_Segmentation.py"),
+        # classifiers see 224–288 px; DETR resizes to 800 px; Depth Anything sees 518 px;
+        # segmentation runs at 384 px (see core.segmentation.INPUT_SIDE)
+        TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py", 300),
+        TaskSpec("object-detection", "📦", "pages/2_Object_Detection.py", 800),
+        TaskSpec("depth-estimation", "🌄", "pages/3_Depth_Estimation.py", 518),
+        TaskSpec("image-segmentation", "🧩", "pages/4_Image_Segmentation.py", 360),
     )
 }
 

@@ -28,7 +28,7 @@ from core.image_input import (
 )
 from core.model_loader import LoadedModel
 from core.model_ref import ModelError, ModelRef, validate_model_id
-from core.registry import MODELS, SAMPLE_PHOTOS, models_for
+from core.registry import MODELS, SAMPLE_PHOTOS, TASKS, models_for
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
 Result = TypeVar("Result")
@@ -64,8 +64,10 @@ def page_start(title_key: str, icon: str) -> str:
     return lang
 
 
-def image_picker(lang: str, prefix: str) -> InputImage | None:
-    """Sample photo, upload or camera; shows errors in the student's language."""
+def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
+    """Sample photo, upload or camera; shows errors in the student's language.
+
+    Large JPEGs are decoded only as large as the task's models need (`TaskSpec.input_side`)."""
     sources = ["sample", "upload", "camera"]
     source = st.radio(
         t(lang, "input.source"),
@@ -90,12 +92,13 @@ def image_picker(lang: str, prefix: str) -> InputImage | None:
     data = file.getvalue()
     name = file.name or f"{source}.jpg"
     # Decoding a 12-megapixel JPEG costs more than the rest of a rerun: decode once per content.
-    key = (image_digest(data), source, name)
+    side = TASKS[task].input_side
+    key = (image_digest(data), source, name, side)
     decoded = shared_images().get(key)
     if decoded is not None:
         return decoded
     try:
-        decoded = read_image(data, source=source, name=name)
+        decoded = read_image(data, source=source, name=name, draft_side=side)
     except ImageInputError as err:
         limits = settings()
         limit = limits.max_upload_mb if err.reason == "too_big_file" else None

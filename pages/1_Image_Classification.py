@@ -25,7 +25,7 @@ st.markdown(t(lang, "classification.definition"))
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, "cls")
+    image = image_picker(lang, "cls", TASK)
     st.subheader(t(lang, "models.title"))
     refs = model_picker(lang, TASK, "cls", multiple=True)
     top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")

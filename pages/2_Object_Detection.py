@@ -18,7 +18,7 @@ st.markdown(t(lang, "detection.definition"))
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, "det")
+    image = image_picker(lang, "det", TASK)
     st.subheader(t(lang, "models.title"))
     refs = model_picker(lang, TASK, "det")
     threshold = st.slider(t(lang, "detection.threshold"), MIN_SCORE, 1.0, 0.5, 0.05,

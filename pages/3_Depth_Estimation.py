@@ -19,7 +19,7 @@ st.markdown(t(lang, "depth.definition"))
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, "dep")
+    image = image_picker(lang, "dep", TASK)
     st.subheader(t(lang, "models.title"))
     refs = model_picker(lang, TASK, "dep")
     colour_map = st.radio(t(lang, "depth.colour_map"), DEPTH_COLOUR_MAPS, horizontal=True,

@@ -19,7 +19,7 @@ st.markdown(t(lang, "segmentation.definition"))
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, "seg")
+    image = image_picker(lang, "seg", TASK)
     st.subheader(t(lang, "models.title"))
     refs = model_picker(lang, TASK, "seg")
     spec = MODELS.get(refs[0].id) if refs else None
