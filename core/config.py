@@ -9,6 +9,9 @@
 - `VTL_DEVICE` (auto): `cuda`, `mps` or `cpu`; auto picks CUDA, then Apple MPS, then the CPU.
 - `VTL_MAX_IMAGE_PIXELS` (50,000,000): larger images are refused (decompression bombs).
 - `VTL_MAX_UPLOAD_MB` (25): larger files are refused (mirrors `server.maxUploadSize`).
+- `VTL_QUICKDRAW_URL` (Google's public bucket): where the Quick, Draw! files are read from
+  (`full/raw/<word>.ndjson`…); the tests point it at a local server.
+- `VTL_QUICKDRAW_CACHE` (`~/.cache/vision-tasks-lab/quickdraw`): the start of each file read.
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -28,6 +31,8 @@ class Settings:
     max_image_pixels: int
     max_upload_mb: int
     hub_offline: bool
+    quickdraw_url: str
+    quickdraw_cache: Path
 
 
 def _flag(value: str | None) -> bool:
@@ -44,4 +49,10 @@ def settings() -> Settings:
         max_image_pixels=int(os.environ.get("VTL_MAX_IMAGE_PIXELS", "50000000")),
         max_upload_mb=int(os.environ.get("VTL_MAX_UPLOAD_MB", "25")),
         hub_offline=_flag(os.environ.get("HF_HUB_OFFLINE")),
+        quickdraw_url=os.environ.get(
+            "VTL_QUICKDRAW_URL", "https://storage.googleapis.com/quickdraw_dataset"
+        ),
+        quickdraw_cache=Path(
+            os.environ.get("VTL_QUICKDRAW_CACHE", "~/.cache/vision-tasks-lab/quickdraw")
+        ).expanduser(),
     )
