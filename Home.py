@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
-from core.registry import TASKS
+from core.registry import OTHER_PAGES, TASKS
 from core.widgets import page_start
 
 lang = page_start("app.name", "👁️")
@@ -28,5 +28,7 @@ for task in TASKS.values():
     if task.page:  # pages not built yet are not listed
         name = t(lang, f"tasks.{task.id}.name")
         st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
+for page, title, icon in OTHER_PAGES:
+    st.page_link(page, label=t(lang, "home.open_page", page=t(lang, title)), icon=icon)
 
 st.caption(t(lang, "app.footer"))

@@ -8,6 +8,7 @@ Pages loop over these tables; adding a model is one `ModelSpec` entry (plus its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,11 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
+# Pages that are not a task: (page, title key in the catalogues, icon).
+OTHER_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
+)
+
 # The model a page starts with; the first entry of each task in MODELS.
 DEFAULT_MODELS: dict[str, str] = {}
 for _model in MODELS.values():
@@ -246,3 +252,11 @@ def models_for(task: str) -> list[ModelSpec]:
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {sorted(TASKS)}")
     return [model for model in MODELS.values() if model.task == task]
+
+
+# The 345 Quick, Draw! categories, in the dataset's own order (its categories.txt).
+QUICKDRAW_WORDS: list[str] = (
+    (Path(__file__).resolve().parents[1] / "assets" / "quickdraw_categories.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+)

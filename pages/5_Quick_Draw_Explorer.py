@@ -1,0 +1,62 @@
+"""Quick, Draw! data explorer: browse, filter, replay and chart Google's doodles."""
+
+import streamlit as st
+
+from core.i18n import t
+from core.quickdraw_views import (
+    filtered,
+    grid_and_details,
+    load_drawings,
+    raw_and_simplified,
+    replay,
+    statistics,
+    uploaded_drawings,
+)
+from core.registry import QUICKDRAW_WORDS
+from core.widgets import page_start
+
+lang = page_start("quickdraw.name", "✏️")
+st.title(t(lang, "quickdraw.title"))
+st.markdown(t(lang, "quickdraw.intro"))
+
+source = st.radio(
+    t(lang, "quickdraw.source"),
+    ["bucket", "local"],
+    horizontal=True,
+    format_func=lambda name: t(lang, f"quickdraw.source_{name}"),
+    key="qd_source",
+)
+word, count = "", 0
+if source == "bucket":
+    left, middle, right = st.columns(3)
+    word = left.selectbox(t(lang, "quickdraw.word"), QUICKDRAW_WORDS,
+                          index=QUICKDRAW_WORDS.index("cat"), key="qd_word")  # fmt: skip
+    fmt = middle.radio(t(lang, "quickdraw.format"), ["raw", "simplified"], horizontal=True,
+                       key="qd_format")  # fmt: skip
+    count = right.slider(t(lang, "quickdraw.count"), 10, 500, 100, 10, key="qd_count")
+    loaded = load_drawings(lang, word, fmt, count)
+else:
+    loaded = uploaded_drawings(lang)
+
+if loaded is not None:
+    drawings, skipped = loaded
+    if skipped:
+        st.warning(t(lang, "quickdraw.skipped", skipped=skipped))
+    shown = filtered(lang, drawings)
+    if not shown:
+        st.info(t(lang, "quickdraw.none_left"))
+    else:
+        picked = grid_and_details(lang, shown)
+        replay(lang, shown, picked)
+        if source == "bucket":
+            raw_and_simplified(lang, picked, word, count)
+        extra = []
+        if source == "bucket":
+            others = [w for w in QUICKDRAW_WORDS if w != word]
+            for other in st.multiselect(t(lang, "quickdraw.compare"), others, key="qd_compare"):
+                more = load_drawings(lang, other, fmt, count)
+                extra += more[0] if more else []
+        statistics(lang, drawings, extra)
+
+st.header(t(lang, "quickdraw.why_title"))
+st.markdown(t(lang, "quickdraw.why_text"))
