@@ -82,7 +82,7 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     st.image(thumbnail_grid(shown), caption=t(lang, "quickdraw.grid_caption", shown=len(shown)))
     number = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
     drawing = shown[int(number) - 1]
-    cells = st.columns(6)
+    cells = [*st.columns(3), *st.columns(3)]  # two rows: a date needs the room
     seconds = "—" if drawing.duration_ms is None else f"{drawing.duration_ms / 1000:.1f} s"
     facts = (
         (t(lang, "quickdraw.country"), drawing.countrycode),

@@ -52,10 +52,34 @@ def chromium_browser():
 
 
 @pytest.fixture(scope="module")
-def app_url(tiny_models_dir: Path, tmp_path_factory):
-    """The app served by `streamlit run` on a free local port, with the tiny models."""
+def bucket_url(tmp_path_factory):
+    """The shared Quick, Draw! samples served like Google's bucket."""
+    import shutil
+
+    from tests.range_server import RangeServer
+
+    data = ROOT.parent / "shared" / "data" / "quickdraw"
+    root = tmp_path_factory.mktemp("bucket")
+    for fmt in ("raw", "simplified"):
+        (root / "full" / fmt).mkdir(parents=True)
+        for file in (data / fmt).iterdir():
+            shutil.copy(file, root / "full" / fmt / file.name)
+    with RangeServer(root) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def app_url(tiny_models_dir: Path, bucket_url: str, tmp_path_factory):
+    """The app served by `streamlit run` on a free local port, with the tiny models and the
+    local Quick, Draw! bucket."""
     port = _free_port()
-    env = dict(os.environ, VTL_LOCAL_MODELS=str(tiny_models_dir), HF_HUB_OFFLINE="1")
+    env = dict(
+        os.environ,
+        VTL_LOCAL_MODELS=str(tiny_models_dir),
+        HF_HUB_OFFLINE="1",
+        VTL_QUICKDRAW_URL=bucket_url,
+        VTL_QUICKDRAW_CACHE=str(tmp_path_factory.mktemp("quickdraw-cache")),
+    )
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
@@ -162,4 +186,20 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     # the gallery's thumbnails, and the overlay
     assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1
     page.get_by_text(t("es", "segmentation.subtasks_title")).wait_for()
+    page.close()
+
+
+def test_quickdraw_explorer_replays_a_drawing(chromium_browser, app_url):
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2400})
+    page.goto(f"{app_url}/Quick_Draw_Explorer")
+    page.get_by_text(t("en", "quickdraw.replay_title")).wait_for(timeout=60_000)
+    replay = page.locator(".js-plotly-plot").first
+    line = replay.locator("path.js-line").first
+    line.wait_for(state="attached", timeout=60_000)  # frame 0: the first point, nothing to see
+    before = line.get_attribute("d") or ""
+    replay.locator(".updatemenu-button").first.click()  # ▶
+    page.wait_for_timeout(1500)
+    after = replay.locator("path.js-line").first.get_attribute("d") or ""
+    assert len(after) > len(before)  # more of the drawing has been drawn
+    page.screenshot(path=str(ROOT / "test-results" / "quickdraw.png"))
     page.close()

@@ -1,0 +1,133 @@
+"""The Quick, Draw! explorer through AppTest, reading the shared samples from a local server
+laid out like Google's bucket (the page's `VTL_QUICKDRAW_URL` setting)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.i18n import t
+from core.quickdraw import read_ndjson, simplify
+from tests.conftest import ROOT, need_shared
+from tests.model_factory import SHARED
+from tests.range_server import RangeServer
+
+PAGE = str(ROOT / "pages" / "5_Quick_Draw_Explorer.py")
+DATA = SHARED / "data" / "quickdraw"
+
+
+@pytest.fixture(scope="module")
+def bucket_server(tmp_path_factory):
+    need_shared()
+    root = tmp_path_factory.mktemp("bucket")
+    for fmt in ("raw", "simplified"):
+        (root / "full" / fmt).mkdir(parents=True)
+        for file in (DATA / fmt).iterdir():
+            shutil.copy(file, root / "full" / fmt / file.name)
+    with RangeServer(root) as server:
+        yield server
+
+
+@pytest.fixture
+def explorer(bucket_server, tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_server.url)
+    monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(tmp_path))
+    st.cache_resource.clear()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "en-US"}
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def cats(fmt: str = "raw"):
+    return read_ndjson((DATA / fmt / "cat.ndjson").read_bytes().splitlines())[0]
+
+
+def test_explorer_loads_a_category_and_shows_details(explorer):
+    at = explorer.run()
+    assert not at.exception and not at.error
+    first = cats()[0]
+    shown = metrics(at)
+    assert shown["Country"] == first.countrycode and shown["Points"] == str(first.points)
+    assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
+    assert shown["Recognized"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
+    at.number_input(key="qd_pick").set_value(3).run()
+    assert metrics(at)["Strokes"] == str(len(cats()[2].strokes))
+
+
+def test_filters_do_not_download_again(explorer, bucket_server):
+    at = explorer.run()
+    requests = len(bucket_server.requests)
+    at.radio(key="qd_recognized").set_value("no").run()
+    unrecognized = [d for d in cats() if not d.recognized]
+    assert metrics(at)["Country"] == unrecognized[0].countrycode
+    at.radio(key="qd_recognized").set_value("all").run()
+    assert len(bucket_server.requests) == requests
+
+
+def test_replay_has_real_timing_frames(explorer):
+    at = explorer.run()
+    at.multiselect(key="qd_replay").set_value([1, 2]).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    first, second = cats()[:2]
+    longest = max(first.duration_ms, second.duration_ms)
+    assert len(spec["frames"]) == int(longest // 100) + 2  # a frame every 100 ms, and the end
+    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶", "⏸"]
+
+
+def test_raw_vs_simplified_with_our_rdp(explorer):
+    at = explorer.run()
+    at.slider(key="qd_epsilon").set_value(6.0).run()
+    titles = [
+        json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")[1:4]
+    ]
+    raw, simplified = cats()[0], cats("simplified")[0]
+    ours = sum(len(s[0]) for s in simplify(raw.strokes, 6.0))
+    assert titles == [
+        t("en", "quickdraw.raw_title", points=raw.points),
+        t("en", "quickdraw.google_title", points=simplified.points),
+        t("en", "quickdraw.ours_title", epsilon=6.0, points=ours),
+    ]
+
+
+def test_statistics_and_comparison(explorer):
+    at = explorer.run()
+    at.multiselect(key="qd_compare").set_value(["dog"]).run()
+    summary = at.dataframe[0].value
+    assert list(summary.index) == ["cat", "dog"]
+    dogs = read_ndjson((DATA / "raw" / "dog.ndjson").read_bytes().splitlines())[0]
+    assert summary.loc["dog", "strokes"] == round(sum(len(d.strokes) for d in dogs) / 10, 2)
+    world = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if json.loads(c.proto.spec)["data"][0]["type"] == "choropleth")  # fmt: skip
+    assert "USA" in world["data"][0]["locations"]
+
+
+def test_offline_message_and_local_file(explorer, monkeypatch):
+    monkeypatch.setenv("VTL_QUICKDRAW_URL", "http://127.0.0.1:9")  # nothing listens there
+    at = explorer
+    at.context = {"locale": "es-ES"}
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("es", "quickdraw.error.offline", word="cat")]
+    at.radio(key="qd_source").set_value("local").run()
+    data = (DATA / "raw" / "cat.ndjson").read_bytes() + b"\n{broken\n"
+    at.file_uploader(key="qd_upload").set_value(("cat.ndjson", data, "application/x-ndjson"))
+    at.run()
+    assert [w.value for w in at.warning] == [t("es", "quickdraw.skipped", skipped=1)]
+    assert metrics(at)["País"] == cats()[0].countrycode
+
+
+def test_category_list_is_the_datasets(explorer):
+    from core.registry import QUICKDRAW_WORDS
+
+    assert (DATA / "categories.txt").read_text().splitlines() == QUICKDRAW_WORDS
+    assert Path(PAGE).is_file()
