@@ -30,6 +30,44 @@ def thumbnail_grid(drawings: list[Drawing], columns: int = 10) -> np.ndarray:
     return grid
 
 
+def grid_figure(drawings: list[Drawing], hover: list[str], columns: int = 10) -> go.Figure:
+    """The thumbnail grid as a figure whose cells can be clicked (one invisible point each)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    grid = thumbnail_grid(drawings, columns)
+    buffer = io.BytesIO()
+    Image.fromarray(grid).save(buffer, format="PNG")
+    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    size = GRID_CELL + 2
+    centres = [divmod(index, columns) for index in range(len(drawings))]
+    figure = go.Figure(
+        data=[
+            {"type": "image", "source": source, "hoverinfo": "skip"},
+            {
+                "type": "scatter",
+                "x": [2 + column * size + GRID_CELL / 2 for _, column in centres],
+                "y": [2 + row * size + GRID_CELL / 2 for row, _ in centres],
+                "customdata": list(range(1, len(drawings) + 1)),
+                "text": hover,
+                "mode": "markers",
+                "marker": {"size": 44, "symbol": "square", "opacity": 0.01, "color": "#ff9d00"},
+                "hovertemplate": "%{text}<extra></extra>",
+            },
+        ],
+        layout={
+            "xaxis": {"visible": False, "range": [0, grid.shape[1]]},
+            "yaxis": {"visible": False, "range": [grid.shape[0], 0], "scaleanchor": "x"},
+            "height": 40 + grid.shape[0],
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "dragmode": False,
+        },
+    )
+    return figure
+
+
 def _path(strokes: list[tuple[list[float], list[float]]]) -> tuple[list, list]:
     """All strokes as one line, pen lifts as gaps (None)."""
     xs: list = []

@@ -10,9 +10,9 @@ from core.i18n import t
 from core.quickdraw import Drawing, simplify
 from core.quickdraw_charts import (
     distribution,
+    grid_figure,
     replay_figure,
     strokes_figure,
-    thumbnail_grid,
     world_map,
 )
 from core.quickdraw_source import QuickDrawError, QuickDrawSource, read_upload
@@ -76,10 +76,22 @@ def filtered(lang: str, drawings: list[Drawing]) -> list[Drawing]:
     ]  # fmt: skip
 
 
+def _picked_in_grid() -> None:
+    """A click on a thumbnail sets the drawing number (the number box stays for keyboards)."""
+    points = st.session_state["qd_grid"].selection.points
+    if points:
+        st.session_state["qd_pick"] = int(points[0]["customdata"])
+
+
 def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
-    """The thumbnails, numbered from 1, and the details of the one the student picks."""
+    """The thumbnails, numbered from 1, and the details of the one the student clicks."""
     shown = drawings[:GRID_MAX]
-    st.image(thumbnail_grid(shown), caption=t(lang, "quickdraw.grid_caption", shown=len(shown)))
+    if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
+        st.session_state["qd_pick"] = 1
+    hover = [f"#{n} · {d.countrycode}" for n, d in enumerate(shown, start=1)]
+    st.plotly_chart(grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
+                    selection_mode="points")  # fmt: skip
+    st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
     number = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
     drawing = shown[int(number) - 1]
     cells = [*st.columns(3), *st.columns(3)]  # two rows: a date needs the room

@@ -189,11 +189,22 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     page.close()
 
 
-def test_quickdraw_explorer_replays_a_drawing(chromium_browser, app_url):
+def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
+    from core.quickdraw import read_ndjson
+
+    data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
+    cats = read_ndjson(data.read_bytes().splitlines())[0]
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2400})
     page.goto(f"{app_url}/Quick_Draw_Explorer")
     page.get_by_text(t("en", "quickdraw.replay_title")).wait_for(timeout=60_000)
-    replay = page.locator(".js-plotly-plot").first
+    grid = page.locator(".js-plotly-plot").first
+    grid.locator("g.points path.point").nth(2).click(force=True)  # the third thumbnail
+    country = page.locator("[data-testid='stMetric']", has_text=t("en", "quickdraw.country"))
+    country.get_by_text(cats[2].countrycode, exact=True).wait_for(timeout=30_000)
+    points = page.locator("[data-testid='stMetric']", has_text=t("en", "quickdraw.points"))
+    points.get_by_text(str(cats[2].points), exact=True).wait_for()
+
+    replay = page.locator(".js-plotly-plot").nth(1)
     line = replay.locator("path.js-line").first
     line.wait_for(state="attached", timeout=60_000)  # frame 0: the first point, nothing to see
     before = line.get_attribute("d") or ""

@@ -48,6 +48,10 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
 def cats(fmt: str = "raw"):
     return read_ndjson((DATA / fmt / "cat.ndjson").read_bytes().splitlines())[0]
 
@@ -55,6 +59,9 @@ def cats(fmt: str = "raw"):
 def test_explorer_loads_a_category_and_shows_details(explorer):
     at = explorer.run()
     assert not at.exception and not at.error
+    grid = specs(at)[0]["data"][1]  # one clickable point per thumbnail
+    assert grid["customdata"] == list(range(1, 11))
+    assert grid["text"][0] == f"#1 · {cats()[0].countrycode}"
     first = cats()[0]
     shown = metrics(at)
     assert shown["Country"] == first.countrycode and shown["Points"] == str(first.points)
@@ -77,7 +84,7 @@ def test_filters_do_not_download_again(explorer, bucket_server):
 def test_replay_has_real_timing_frames(explorer):
     at = explorer.run()
     at.multiselect(key="qd_replay").set_value([1, 2]).run()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = next(c for c in specs(at) if c.get("frames"))
     first, second = cats()[:2]
     longest = max(first.duration_ms, second.duration_ms)
     assert len(spec["frames"]) == int(longest // 100) + 2  # a frame every 100 ms, and the end
@@ -87,9 +94,7 @@ def test_replay_has_real_timing_frames(explorer):
 def test_raw_vs_simplified_with_our_rdp(explorer):
     at = explorer.run()
     at.slider(key="qd_epsilon").set_value(6.0).run()
-    titles = [
-        json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")[1:4]
-    ]
+    titles = [c["layout"]["title"]["text"] for c in specs(at) if "title" in c["layout"]]
     raw, simplified = cats()[0], cats("simplified")[0]
     ours = sum(len(s[0]) for s in simplify(raw.strokes, 6.0))
     assert titles == [
@@ -106,8 +111,7 @@ def test_statistics_and_comparison(explorer):
     assert list(summary.index) == ["cat", "dog"]
     dogs = read_ndjson((DATA / "raw" / "dog.ndjson").read_bytes().splitlines())[0]
     assert summary.loc["dog", "strokes"] == round(sum(len(d.strokes) for d in dogs) / 10, 2)
-    world = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                 if json.loads(c.proto.spec)["data"][0]["type"] == "choropleth")  # fmt: skip
+    world = next(c for c in specs(at) if c["data"][0]["type"] == "choropleth")
     assert "USA" in world["data"][0]["locations"]
 
 
