@@ -12,6 +12,8 @@
 - `VTL_QUICKDRAW_URL` (Google's public bucket): where the Quick, Draw! files are read from
   (`full/raw/<word>.ndjson`…); the tests point it at a local server.
 - `VTL_QUICKDRAW_CACHE` (`~/.cache/vision-tasks-lab/quickdraw`): the start of each file read.
+- `VTL_MODELS_DIR` (`~/.local/share/vision-tasks-lab/models`): the doodle classifiers students
+  train; each loads as the model id `trained/<name>`.
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -33,6 +35,7 @@ class Settings:
     hub_offline: bool
     quickdraw_url: str
     quickdraw_cache: Path
+    models_dir: Path
 
 
 def _flag(value: str | None) -> bool:
@@ -54,5 +57,8 @@ def settings() -> Settings:
         ),
         quickdraw_cache=Path(
             os.environ.get("VTL_QUICKDRAW_CACHE", "~/.cache/vision-tasks-lab/quickdraw")
+        ).expanduser(),
+        models_dir=Path(
+            os.environ.get("VTL_MODELS_DIR", "~/.local/share/vision-tasks-lab/models")
         ).expanduser(),
     )

@@ -88,8 +88,19 @@ def fetch_model(ref: ModelRef, progress: Progress | None = None) -> Path:
         raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
 
 
+TRAINED = "trained/"  # model ids of the classifiers trained on the "Train your own" page
+
+
 def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
+
+    if ref.id.startswith(TRAINED):
+        from core.doodle_training import model_path
+
+        folder = model_path(settings().models_dir, ref.id.removeprefix(TRAINED))
+        if not (folder / "config.json").is_file():
+            raise ModelError(ref.id, "not_found")
+        return folder
 
     found = local_folder(ref, settings().local_models)
     if found is not None:
