@@ -1,0 +1,144 @@
+"""Train your own: data through the Range-based .npy reader, a short training run that saves,
+reloads through the loader and predicts through `pipeline`, and safe model names."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.doodle_training import (
+    TrainingConfig,
+    confusion_matrix,
+    delete_model,
+    load_bitmaps,
+    local_fetch,
+    model_path,
+    most_confused,
+    rename_model,
+    save_model,
+    saved_models,
+    train,
+)
+from core.quickdraw import read_ndjson, to_bitmap
+from core.quickdraw_source import QuickDrawSource
+from tests.conftest import need_shared
+from tests.model_factory import SHARED
+from tests.range_server import RangeServer
+
+BITMAPS = SHARED / "data" / "quickdraw" / "numpy_bitmap"
+WORDS = ("apple", "fish", "eye")
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory):
+    need_shared()
+    root = tmp_path_factory.mktemp("bucket")
+    (root / "full" / "numpy_bitmap").mkdir(parents=True)
+    for word in WORDS:
+        shutil.copy(BITMAPS / f"{word}.npy", root / "full" / "numpy_bitmap" / f"{word}.npy")
+    return root
+
+
+@pytest.mark.parametrize("honour_range", [True, False])
+def test_npy_rows_over_range_requests(bucket, tmp_path, honour_range):
+    with RangeServer(bucket, honour_range=honour_range) as server:
+        source = QuickDrawSource(server.url, tmp_path)
+        images, labels = load_bitmaps(WORDS, 150, source.first_bitmaps)
+    assert images.shape == (450, 28, 28) and list(np.bincount(labels)) == [150] * 3
+    assert (images[150:300].reshape(150, -1) == np.load(BITMAPS / "fish.npy")[:150]).all()
+    assert source.stats.bytes_transferred < 3 * (1024 + 150 * 784) + 3 * 1024
+
+
+def test_partial_last_row_is_not_returned(bucket, tmp_path):
+    with RangeServer(bucket) as server:
+        source = QuickDrawSource(server.url, tmp_path)
+        assert source.first_bitmaps("eye", 5).shape == (5, 28, 28)
+        assert source.first_bitmaps("eye", 7).shape == (7, 28, 28)  # extends the cached start
+
+
+@pytest.fixture(scope="module")
+def trained(bucket):
+    images, labels = load_bitmaps(WORDS, 400, local_fetch(BITMAPS))
+    steps = []
+    epochs = []
+    config = TrainingConfig(WORDS, per_class=400, epochs=2, seed=3)
+    result = train(config, images, labels, on_epoch=epochs.append,
+                   on_step=lambda done, total: steps.append((done, total)))  # fmt: skip
+    return result, steps, epochs
+
+
+def test_short_training_learns_and_reports(trained):
+    result, steps, epochs = trained
+    assert [e.epoch for e in epochs] == [1, 2] and result.history == epochs
+    assert steps[-1][0] == steps[-1][1]  # the progress bar reaches its end
+    assert epochs[-1].validation_accuracy > 0.6  # three easy classes, 720 drawings, 2 epochs
+    counts = confusion_matrix(result.validation_labels, result.validation_predictions, 3)
+    assert counts.sum() == 120 and np.trace(counts) / 120 == pytest.approx(
+        result.validation_accuracy
+    )
+
+
+def test_training_is_reproducible_and_stoppable():
+    images, labels = load_bitmaps(WORDS, 200, local_fetch(BITMAPS))
+    config = TrainingConfig(WORDS, per_class=200, epochs=1, seed=7)
+    first = train(config, images, labels)
+    second = train(config, images, labels)
+    assert first.history[0].validation_accuracy == second.history[0].validation_accuracy
+    calls = []
+    stopped = train(TrainingConfig(WORDS, per_class=200, epochs=3), images, labels,
+                    should_stop=lambda: len(calls.append(1) or calls) >= 2)  # fmt: skip
+    assert stopped.stopped_early and len(stopped.history) == 1
+
+
+def test_saved_model_loads_through_the_loader_and_pipeline(trained, tmp_path, monkeypatch):
+    from core.classification import classify
+    from core.model_loader import ModelCache
+    from core.model_ref import ModelRef
+
+    result, _, _ = trained
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    folder = save_model(result, tmp_path, "three-doodles")
+    files = {p.name for p in folder.iterdir()}
+    assert files >= {
+        "config.json",
+        "model.safetensors",
+        "preprocessor_config.json",
+        "training.json",
+    }
+    model = ModelCache(10**9).get(ModelRef("trained/three-doodles", "image-classification"))
+    drawings, _ = read_ndjson((SHARED / "data/quickdraw/raw/fish.ndjson").read_bytes().splitlines())
+    answers = [
+        classify(model, Image.fromarray(to_bitmap(d.strokes)).convert("RGB")) for d in drawings
+    ]
+    assert {p.label for a in answers for p in a.predictions} == set(WORDS)
+    assert sum(a.predictions[0].label == "fish" for a in answers) >= 6
+    listed = saved_models(tmp_path)
+    assert listed[0]["name"] == "three-doodles" and listed[0]["words"] == list(WORDS)
+
+
+def test_names_cannot_escape_the_models_folder(tmp_path, trained):
+    result, _, _ = trained
+    for bad in ("../evil", "/etc", "a/b", "", ".hidden", "x" * 41, "..", "spa ce"):
+        with pytest.raises(ValueError):
+            model_path(tmp_path, bad)
+        with pytest.raises(ValueError):
+            save_model(result, tmp_path, bad)
+    save_model(result, tmp_path, "first")
+    rename_model(tmp_path, "first", "second")
+    assert [m["name"] for m in saved_models(tmp_path)] == ["second"]
+    with pytest.raises(ValueError):
+        rename_model(tmp_path, "second", "../../outside")
+    delete_model(tmp_path, "second")
+    assert saved_models(tmp_path) == []
+
+
+def test_most_confused_pairs_and_config_checks():
+    counts = np.array([[8, 2, 0], [5, 5, 0], [0, 1, 9]])
+    assert most_confused(counts, ("a", "b", "c")) == [("b", "a", 5), ("a", "b", 2), ("c", "b", 1)]
+    with pytest.raises(ValueError):
+        TrainingConfig(("only",)).check()
+    with pytest.raises(ValueError):
+        TrainingConfig(WORDS, per_class=50).check()
