@@ -106,8 +106,10 @@ def train(
     on_epoch: Callable[[EpochStats], None] | None = None,
     on_step: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    keep: Callable[[TrainingResult], None] | None = None,
 ) -> TrainingResult:
-    """Train with a fixed seed; `on_epoch` sees the curves grow, `should_stop` ends early."""
+    """Train with a fixed seed; `on_epoch` sees the curves grow, `keep` gets the model after
+    each epoch (so an interrupted run is not lost), `should_stop` ends early."""
     import torch
 
     config.check()
@@ -147,6 +149,8 @@ def train(
         )
         result.history.append(stats)
         result.validation_predictions = predictions
+        if keep:
+            keep(result)
         if on_epoch:
             on_epoch(stats)
         if result.stopped_early:

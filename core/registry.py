@@ -231,6 +231,7 @@ MODELS: dict[str, ModelSpec] = {
 # Pages that are not a task: (page, title key in the catalogues, icon).
 OTHER_PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
+    ("pages/6_Train_Your_Own.py", "train.name", "🧠"),
 )
 
 # The model a page starts with; the first entry of each task in MODELS.

@@ -70,7 +70,10 @@ def test_home_explains_tasks_and_links_existing_pages(locale, lang):
             ("depth-estimation", "Depth_Estimation"),
             ("image-segmentation", "Image_Segmentation"),
         )
-    ] + [(t(lang, "home.open_page", page=t(lang, "quickdraw.name")), "Quick_Draw_Explorer")]
+    ] + [
+        (t(lang, "home.open_page", page=t(lang, "quickdraw.name")), "Quick_Draw_Explorer"),
+        (t(lang, "home.open_page", page=t(lang, "train.name")), "Train_Your_Own"),
+    ]
 
 
 def test_classification_shows_the_models_top_k(local_models):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import json
@@ -18,6 +17,7 @@ from core.model_loader import ModelCache
 from core.model_ref import ModelRef
 from core.registry import MODELS, models_for
 from tests.conftest import ROOT
+from tests.plotly_data import plotly_array
 
 PAGE = str(ROOT / "pages" / "3_Depth_Estimation.py")
 DEFAULT = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
@@ -45,15 +45,6 @@ def test_lesson_snippet_runs(local_models):
         exec(compile(runnable, "snippet", "exec"), {})
     height, width = image.image.height, image.image.width
     assert output.getvalue().startswith(f"torch.Size([{height}, {width}])")
-
-
-def plotly_array(value) -> np.ndarray:
-    """Plotly sends numpy arrays as base64 typed arrays ({"dtype", "bdata", "shape"})."""
-    if isinstance(value, dict):
-        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = value.get("shape")
-        return data.reshape([int(n) for n in str(shape).split(",")]) if shape else data
-    return np.array(value)
 
 
 def heatmap_shapes(at: AppTest) -> list[tuple[int, int]]:

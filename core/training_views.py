@@ -1,0 +1,205 @@
+"""The "Train your own" page's sections (Streamlit widgets over `core.doodle_training`).
+
+A run trains inside the page's script, so the Stop button works the Streamlit way: clicking it
+starts a new run, which interrupts the training. Each finished epoch is kept in the student's
+session first, so what was learned until then is still there to inspect and save.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+from core.app_cache import shared_results
+from core.config import settings
+from core.doodle_training import (
+    CLASSES_RANGE,
+    PER_CLASS_RANGE,
+    TrainingConfig,
+    TrainingResult,
+    confusion_matrix,
+    delete_model,
+    load_bitmaps,
+    most_confused,
+    rename_model,
+    save_model,
+    saved_models,
+    train,
+)
+from core.i18n import t
+from core.quickdraw_source import QuickDrawError, QuickDrawSource
+from core.registry import QUICKDRAW_WORDS
+from core.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
+
+RESULT, RUNNING, RUNS = "tr_result", "tr_running", "tr_runs"  # the student's own session
+DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
+
+
+def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndarray]] | None:
+    """Categories, drawings per category, epochs and seed; where the bitmaps come from."""
+    source = st.radio(
+        t(lang, "train.source"),
+        ["bucket", "files"],
+        horizontal=True,
+        format_func=lambda name: t(lang, f"train.source_{name}"),
+        key="tr_source",
+    )
+    if source == "bucket":
+        words = st.multiselect(t(lang, "train.words"), QUICKDRAW_WORDS, default=DEFAULT_WORDS,
+                               max_selections=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
+        config = settings()
+        fetch = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache).first_bitmaps
+    else:
+        files = st.file_uploader(t(lang, "train.files"), type=["npy"], accept_multiple_files=True,
+                                 key="tr_files")  # fmt: skip
+        arrays = {f.name.rsplit(".", 1)[0]: f.getvalue() for f in files or []}
+        words = list(arrays)
+
+        def fetch(word: str, count: int) -> np.ndarray:
+            return np.load(io.BytesIO(arrays[word]))[:count]
+
+    left, middle, right = st.columns(3)
+    per_class = left.slider(t(lang, "train.per_class"), PER_CLASS_RANGE[0], PER_CLASS_RANGE[1],
+                            1000, 100, key="tr_per_class")  # fmt: skip
+    epochs = middle.slider(t(lang, "train.epochs"), 1, 10, 3, key="tr_epochs")
+    seed = right.number_input(t(lang, "train.seed"), 0, 9999, 0, key="tr_seed")
+    if not CLASSES_RANGE[0] <= len(words) <= CLASSES_RANGE[1]:
+        st.info(t(lang, "train.need_words", low=CLASSES_RANGE[0], high=CLASSES_RANGE[1]))
+        return None
+    return TrainingConfig(tuple(words), per_class, epochs, int(seed)), fetch
+
+
+def run_training(
+    lang: str, config: TrainingConfig, fetch: Callable[[str, int], np.ndarray]
+) -> None:
+    """Fetch the bitmaps (once per choice), then train with a progress bar and live curves."""
+    key = ("bitmaps", st.session_state.get("tr_source"), config.words, config.per_class)
+    data = shared_results().get(key) if key[1] == "bucket" else None
+    if data is None:
+        bar = st.progress(0.0, text=t(lang, "train.loading", done=0, total=len(config.words)))
+
+        def loaded(done: int, total: int) -> None:
+            bar.progress(done / total, text=t(lang, "train.loading", done=done, total=total))
+
+        try:
+            data = load_bitmaps(config.words, config.per_class, fetch, loaded)
+        except QuickDrawError as err:
+            st.error(t(lang, f"quickdraw.error.{err.reason}", word=", ".join(config.words)))
+            return
+        finally:
+            bar.empty()
+        if key[1] == "bucket":
+            shared_results().put(key, data)
+    images, labels = data
+    bar = st.progress(0.0, text=t(lang, "train.training"))
+    curves = st.empty()
+
+    def on_step(done: int, total: int) -> None:
+        bar.progress(done / total, text=t(lang, "train.step", done=done, total=total))
+
+    def keep(result: TrainingResult) -> None:
+        st.session_state[RESULT] = result
+
+    def on_epoch(stats) -> None:
+        history = [*st.session_state.get("tr_live", []), stats]
+        st.session_state["tr_live"] = history
+        curves.plotly_chart(_curves(lang, history), key=f"tr_live_{stats.epoch}")
+
+    st.session_state[RUNNING] = True
+    st.session_state["tr_live"] = []
+    result = train(config, images, labels, on_epoch=on_epoch, on_step=on_step, keep=keep)
+    st.session_state[RUNNING] = False
+    runs = st.session_state.setdefault(RUNS, [])
+    runs.append({"per_class": config.per_class, "accuracy": result.validation_accuracy,
+                 "classes": len(config.words)})  # fmt: skip
+    bar.empty()
+    curves.empty()
+
+
+def _curves(lang: str, history):
+    titles = (t(lang, "train.loss"), t(lang, "train.accuracy"))
+    names = (t(lang, "train.train_set"), t(lang, "train.validation_set"))
+    return learning_curves(history, titles, names)
+
+
+def show_result(lang: str) -> None:
+    """Accuracy, curves, confusion matrix, the most confused pairs and misclassified drawings."""
+    result: TrainingResult | None = st.session_state.get(RESULT)
+    if st.session_state.get(RUNNING):  # the Stop button interrupted the last run
+        st.session_state[RUNNING] = False
+        st.warning(t(lang, "train.stopped"))
+    if result is None:
+        return
+    words = result.config.words
+    columns = st.columns(3)
+    columns[0].metric(t(lang, "train.validation_accuracy"), f"{result.validation_accuracy:.1%}")
+    columns[1].metric(
+        t(lang, "train.epochs_done"), f"{len(result.history)} / {result.config.epochs}"
+    )
+    columns[2].metric(t(lang, "train.seconds"), f"{result.history[-1].seconds:.0f} s")
+    st.plotly_chart(_curves(lang, result.history), key="tr_curves")
+    counts = confusion_matrix(result.validation_labels, result.validation_predictions, len(words))
+    axes = (t(lang, "train.truth"), t(lang, "train.predicted"))
+    st.plotly_chart(confusion_heatmap(counts, words, axes), key="tr_confusion")
+    pairs = most_confused(counts, words)
+    if pairs:
+        st.subheader(t(lang, "train.confused_title"))
+        for truth, guess, count in pairs:
+            mask = (result.validation_labels == words.index(truth)) & (
+                result.validation_predictions == words.index(guess)
+            )
+            examples = [255 - image for image in result.validation_images[mask][:8]]
+            label = t(lang, "train.confused", truth=truth, guess=guess)
+            st.image(examples, width=56, caption=[label] * len(examples))
+            st.caption(t(lang, "train.confused_count", truth=truth, guess=guess, count=count))
+
+
+def save_and_manage(lang: str) -> None:
+    """Save the last model, and list, rename or delete the saved ones."""
+    folder = settings().models_dir
+    result: TrainingResult | None = st.session_state.get(RESULT)
+    if result is not None:
+        left, right = st.columns([3, 1])
+        name = left.text_input(t(lang, "train.name_model"), "my-doodles", key="tr_name")
+        if right.button(t(lang, "train.save"), key="tr_save"):
+            try:
+                save_model(result, folder, name.strip())
+                st.success(t(lang, "train.saved", name=name.strip()))
+            except ValueError:
+                st.error(t(lang, "train.bad_name"))
+    models = saved_models(folder)
+    if not models:
+        return
+    st.subheader(t(lang, "train.saved_title"))
+    st.dataframe(
+        [{t(lang, "train.col_name"): m["name"], t(lang, "train.col_words"): ", ".join(m["words"]),
+          t(lang, "train.validation_accuracy"): f"{m['validation_accuracy']:.1%}"} for m in models],
+        hide_index=True, key="tr_saved_table",
+    )  # fmt: skip
+    names = [m["name"] for m in models]
+    left, middle, right = st.columns([2, 2, 1])
+    chosen = left.selectbox(t(lang, "train.col_name"), names, key="tr_manage")
+    new_name = middle.text_input(t(lang, "train.new_name"), key="tr_new_name")
+    if right.button(t(lang, "train.rename"), key="tr_rename") and new_name.strip():
+        try:
+            rename_model(folder, chosen, new_name.strip())
+            st.rerun()
+        except (ValueError, OSError):
+            st.error(t(lang, "train.bad_name"))
+    if right.button(t(lang, "train.delete"), key="tr_delete"):
+        delete_model(folder, chosen)
+        st.rerun()
+
+
+def runs_chart(lang: str) -> None:
+    """Validation accuracy against drawings per category, over this session's runs."""
+    runs = st.session_state.get(RUNS, [])
+    if len(runs) > 1:
+        st.subheader(t(lang, "train.runs_title"))
+        figure = accuracy_by_data(
+            runs, t(lang, "train.per_class"), t(lang, "train.validation_accuracy")
+        )
+        st.plotly_chart(figure, key="tr_runs_chart")

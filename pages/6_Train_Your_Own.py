@@ -1,0 +1,25 @@
+"""Train your own doodle classifier on real Quick, Draw! drawings, on the CPU."""
+
+import streamlit as st
+
+from core.i18n import t
+from core.training_views import choose_data, run_training, runs_chart, save_and_manage, show_result
+from core.widgets import page_start
+
+lang = page_start("train.name", "🧠")
+st.title(t(lang, "train.title"))
+st.markdown(t(lang, "train.intro"))
+
+choice = choose_data(lang)
+start, stop = st.columns([1, 5])
+clicked = start.button(t(lang, "train.start"), type="primary", key="tr_start",
+                       disabled=choice is None)  # fmt: skip
+stop.button(t(lang, "train.stop"), key="tr_stop")  # any click starts a new run: training stops
+if clicked and choice is not None:
+    run_training(lang, *choice)
+show_result(lang)
+save_and_manage(lang)
+runs_chart(lang)
+
+st.header(t(lang, "train.explain_title"))
+st.markdown(t(lang, "train.explain"))

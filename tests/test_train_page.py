@@ -1,0 +1,90 @@
+"""The "Train your own" page in AppTest: bitmaps from a local server laid out like Google's
+bucket, a short training run with its curves, confusion, saving and managing models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.doodle_training import saved_models
+from core.i18n import t
+from tests.conftest import ROOT, need_shared
+from tests.model_factory import SHARED
+from tests.plotly_data import plotly_array
+from tests.range_server import RangeServer
+
+PAGE = str(ROOT / "pages" / "6_Train_Your_Own.py")
+
+
+@pytest.fixture(scope="module")
+def bucket_url(tmp_path_factory):
+    need_shared()
+    root = tmp_path_factory.mktemp("bucket")
+    (root / "full" / "numpy_bitmap").mkdir(parents=True)
+    for file in (SHARED / "data" / "quickdraw" / "numpy_bitmap").iterdir():
+        shutil.copy(file, root / "full" / "numpy_bitmap" / file.name)
+    with RangeServer(root) as server:
+        yield server.url
+
+
+@pytest.fixture
+def page(bucket_url, tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_url)
+    monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
+    st.cache_resource.clear()
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.context = {"locale": "en-US"}
+    return at.run()
+
+
+def test_training_shows_progress_curves_and_confusion(page, tmp_path):
+    at = page
+    assert not at.exception
+    at.slider(key="tr_per_class").set_value(200).run()
+    at.slider(key="tr_epochs").set_value(2).run()
+    at.button(key="tr_start").click().run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Epochs"] == "2 / 2"
+    accuracy = float(metrics["Validation accuracy"].rstrip("%")) / 100
+    assert accuracy > 0.5  # six easy categories, 1,080 training drawings
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    curves, confusion = specs[0], specs[1]
+    assert [trace["name"] for trace in curves["data"]][:2] == ["training", "validation"]
+    assert confusion["data"][0]["type"] == "heatmap"
+    assert plotly_array(confusion["data"][0]["z"]).sum() == 120  # 10 % of 6 × 200 held out
+
+
+def test_saved_model_is_listed_renamed_and_deleted(page, tmp_path):
+    at = page
+    at.slider(key="tr_per_class").set_value(100).run()
+    at.slider(key="tr_epochs").set_value(1).run()
+    at.button(key="tr_start").click().run()
+    at.text_input(key="tr_name").input("../outside").run()
+    at.button(key="tr_save").click().run()
+    assert [e.value for e in at.error] == [t("en", "train.bad_name")]
+    at.text_input(key="tr_name").input("six-doodles").run()
+    at.button(key="tr_save").click().run()
+    assert [s.value for s in at.success] == [t("en", "train.saved", name="six-doodles")]
+    assert [m["name"] for m in saved_models(tmp_path / "models")] == ["six-doodles"]
+    at.text_input(key="tr_new_name").input("renamed").run()
+    at.button(key="tr_rename").click().run()
+    assert [m["name"] for m in saved_models(tmp_path / "models")] == ["renamed"]
+    at.button(key="tr_delete").click().run()
+    assert saved_models(tmp_path / "models") == []
+
+
+def test_needs_two_categories_in_spanish(bucket_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_url)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "es-ES"}
+    at.run()
+    at.multiselect(key="tr_words").set_value(["cat"]).run()
+    assert [i.value for i in at.info] == [t("es", "train.need_words", low=2, high=20)]
+    assert at.button(key="tr_start").disabled
