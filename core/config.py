@@ -14,6 +14,7 @@
 - `VTL_QUICKDRAW_CACHE` (`~/.cache/vision-tasks-lab/quickdraw`): the start of each file read.
 - `VTL_MODELS_DIR` (`~/.local/share/vision-tasks-lab/models`): the doodle classifiers students
   train; each loads as the model id `trained/<name>`.
+- `VTL_ROUND_SECONDS` (20): a Pictionary round, as in Quick, Draw! (tests shorten it).
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -36,6 +37,7 @@ class Settings:
     quickdraw_url: str
     quickdraw_cache: Path
     models_dir: Path
+    round_seconds: float
 
 
 def _flag(value: str | None) -> bool:
@@ -61,4 +63,5 @@ def settings() -> Settings:
         models_dir=Path(
             os.environ.get("VTL_MODELS_DIR", "~/.local/share/vision-tasks-lab/models")
         ).expanduser(),
+        round_seconds=float(os.environ.get("VTL_ROUND_SECONDS", "20")),
     )

@@ -36,6 +36,10 @@ class ModelSpec:
     extra_packages: tuple[str, ...] = ()
     subtasks: tuple[str, ...] = ()  # image segmentation: semantic, instance, panoptic
     metric_depth: bool = False  # depth in metres, not relative
+    # Doodle classifiers (Pictionary) say how they were trained to see a drawing: the ink's
+    # colour on the opposite background, and the side in pixels. Photos models leave it empty.
+    doodle_ink: str = ""
+    doodle_size: int = 0
 
     @property
     def card_url(self) -> str:
@@ -225,6 +229,17 @@ MODELS: dict[str, ModelSpec] = {
             extra_packages=("timm", "scipy"),
             subtasks=("panoptic",),
         ),
+        ModelSpec(
+            id="kmewhort/beit-sketch-classifier",
+            task="image-classification",
+            architecture="BEiT-Base/16, fine-tuned on sketches",
+            params_millions=86.0,
+            download_mb=348,
+            licence="Apache-2.0",
+            training_data="Quick, Draw! (345 classes)",
+            doodle_ink="black",
+            doodle_size=224,
+        ),
     )
 }
 
@@ -232,12 +247,14 @@ MODELS: dict[str, ModelSpec] = {
 OTHER_PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
     ("pages/6_Train_Your_Own.py", "train.name", "🧠"),
+    ("pages/7_Pictionary.py", "pictionary.name", "🎨"),
 )
 
-# The model a page starts with; the first entry of each task in MODELS.
+# The model a page starts with; the first photo model of each task in MODELS.
 DEFAULT_MODELS: dict[str, str] = {}
 for _model in MODELS.values():
-    DEFAULT_MODELS.setdefault(_model.task, _model.id)
+    if not _model.doodle_ink:
+        DEFAULT_MODELS.setdefault(_model.task, _model.id)
 
 SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
     SamplePhoto("chelsea", "chelsea"),
@@ -248,11 +265,11 @@ SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
 )
 
 
-def models_for(task: str) -> list[ModelSpec]:
-    """The registry's models for one task, default first."""
+def models_for(task: str, doodles: bool = False) -> list[ModelSpec]:
+    """The registry's models for one task, default first: photo models, or doodle models."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {sorted(TASKS)}")
-    return [model for model in MODELS.values() if model.task == task]
+    return [m for m in MODELS.values() if m.task == task and bool(m.doodle_ink) == doodles]
 
 
 # The 345 Quick, Draw! categories, in the dataset's own order (its categories.txt).

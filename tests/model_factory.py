@@ -317,7 +317,27 @@ def _tiny_detr_panoptic(model_id):
     return model, processor
 
 
+def _tiny_beit(model_id):
+    import transformers as T
+
+    labels = _labels(model_id)
+    config = T.BeitConfig(
+        image_size=32,
+        patch_size=8,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        use_mean_pooling=True,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+    )
+    processor = T.BeitImageProcessor(size={"height": 32, "width": 32}, do_center_crop=False)
+    return T.BeitForImageClassification(config), processor
+
+
 TINY_BUILDERS = {
+    "kmewhort/beit-sketch-classifier": _tiny_beit,
     "google/vit-base-patch16-224": _tiny_vit,
     "microsoft/resnet-50": _tiny_resnet,
     "facebook/deit-base-patch16-224": _tiny_vit,
