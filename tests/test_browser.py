@@ -69,7 +69,13 @@ def bucket_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app_url(tiny_models_dir: Path, bucket_url: str, tmp_path_factory):
+def models_dir(tmp_path_factory) -> Path:
+    """Where the app looks for the classifiers students train."""
+    return tmp_path_factory.mktemp("trained-models")
+
+
+@pytest.fixture(scope="module")
+def app_url(tiny_models_dir: Path, bucket_url: str, models_dir: Path, tmp_path_factory):
     """The app served by `streamlit run` on a free local port, with the tiny models and the
     local Quick, Draw! bucket."""
     port = _free_port()
@@ -79,6 +85,7 @@ def app_url(tiny_models_dir: Path, bucket_url: str, tmp_path_factory):
         HF_HUB_OFFLINE="1",
         VTL_QUICKDRAW_URL=bucket_url,
         VTL_QUICKDRAW_CACHE=str(tmp_path_factory.mktemp("quickdraw-cache")),
+        VTL_MODELS_DIR=str(models_dir),
     )
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with open(log, "wb") as out:
@@ -213,4 +220,62 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     after = replay.locator("path.js-line").first.get_attribute("d") or ""
     assert len(after) > len(before)  # more of the drawing has been drawn
     page.screenshot(path=str(ROOT / "test-results" / "quickdraw.png"))
+    page.close()
+
+
+def draw_on_canvas(page, drawing, canvas_side: int = 280) -> None:
+    """Replay a real drawing with the mouse, stroke by stroke, on the page's canvas."""
+    from core.quickdraw import normalise
+
+    canvas = page.locator("[data-testid='stBidiComponentIsolated'] canvas.upper-canvas").first
+    canvas.wait_for(state="visible", timeout=60_000)
+    box = canvas.bounding_box()
+    scale = (min(box["width"], box["height"]) - 40) / 255
+    for xs, ys in normalise(drawing.strokes):
+        points = [(box["x"] + 20 + x * scale, box["y"] + 20 + y * scale) for x, y in zip(xs, ys)]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=2)
+        page.mouse.up()
+        page.wait_for_timeout(150)  # each stroke reaches the app before the next one
+
+
+def test_pictionary_guesses_a_fresh_model_while_drawing(
+    chromium_browser, app_url, models_dir, monkeypatch
+):
+    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.pictionary import DATASET_STYLE, guess
+    from core.quickdraw import read_ndjson
+
+    data = ROOT.parent / "shared" / "data" / "quickdraw"
+    words = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
+    images, labels = load_bitmaps(words, 600, local_fetch(data / "numpy_bitmap"))
+    result = train(TrainingConfig(words, per_class=600, epochs=2), images, labels)
+    save_model(result, models_dir, "fresh")
+    monkeypatch.setenv("VTL_MODELS_DIR", str(models_dir))  # as the app has it
+    model = ModelCache(10**9).get(ModelRef("trained/fresh", "image-classification"))
+    fishes = read_ndjson((data / "raw" / "fish.ndjson").read_bytes().splitlines())[0]
+    fish = next(
+        d for d in fishes if guess(model, d.strokes, DATASET_STYLE).predictions[0].label == "fish"
+    )
+
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Pictionary")
+    page.get_by_text(t("en", "pictionary.start_drawing")).wait_for(timeout=60_000)
+    picker = page.locator("[data-testid='stSelectbox']", has_text=t("en", "pictionary.model"))
+    picker.locator("input").click()
+    page.get_by_role("option", name="trained/fresh").click()
+    page.get_by_text(t("en", "pictionary.start_drawing")).wait_for(timeout=30_000)
+    draw_on_canvas(page, fish)
+    top3 = page.locator(".js-plotly-plot").first.locator("g.ytick text")
+    top3.first.wait_for(timeout=60_000)
+    deadline = time.time() + 30  # the guesses of the last stroke may still be on their way
+    labels_shown: list[str | None] = []
+    while "fish" not in labels_shown and time.time() < deadline:
+        page.wait_for_timeout(500)
+        ticks = [(tick.bounding_box()["y"], tick.text_content()) for tick in top3.all()]
+        labels_shown = [label for _, label in sorted(ticks)[:3]]  # the three bars on top
+    page.screenshot(path=str(ROOT / "test-results" / "pictionary.png"))
+    assert "fish" in labels_shown
     page.close()
