@@ -86,6 +86,7 @@ def app_url(tiny_models_dir: Path, bucket_url: str, models_dir: Path, tmp_path_f
         VTL_QUICKDRAW_URL=bucket_url,
         VTL_QUICKDRAW_CACHE=str(tmp_path_factory.mktemp("quickdraw-cache")),
         VTL_MODELS_DIR=str(models_dir),
+        VTL_ROUND_SECONDS="1.5",  # a Pictionary game in seconds, not minutes
     )
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with open(log, "wb") as out:
@@ -278,4 +279,22 @@ def test_pictionary_guesses_a_fresh_model_while_drawing(
         labels_shown = [label for _, label in sorted(ticks)[:3]]  # the three bars on top
     page.screenshot(path=str(ROOT / "test-results" / "pictionary.png"))
     assert "fish" in labels_shown
+    page.close()
+
+
+def test_pictionary_game_to_its_summary(chromium_browser, app_url):
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Pictionary")
+    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click()
+    page.get_by_role("button", name=t("es", "pictionary.play")).click()
+    page.get_by_text(
+        t("es", "pictionary.draw_word", word="", number=1, rounds=6)[:8]
+    ).first.wait_for()
+    page.get_by_text(t("es", "pictionary.score")).wait_for(timeout=90_000)  # six rounds later
+    assert page.get_by_role("button", name=t("es", "pictionary.play_again")).is_visible()
+    assert (
+        page.get_by_text(t("es", "pictionary.not_found")).count()
+        + page.get_by_text(t("es", "pictionary.found", seconds=0)[:10]).count()
+        >= 6
+    )
     page.close()
