@@ -248,6 +248,7 @@ OTHER_PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
     ("pages/6_Train_Your_Own.py", "train.name", "🧠"),
     ("pages/7_Pictionary.py", "pictionary.name", "🎨"),
+    ("pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
 )
 
 # The model a page starts with; the first photo model of each task in MODELS.

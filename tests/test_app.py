@@ -74,6 +74,7 @@ def test_home_explains_tasks_and_links_existing_pages(locale, lang):
         (t(lang, "home.open_page", page=t(lang, "quickdraw.name")), "Quick_Draw_Explorer"),
         (t(lang, "home.open_page", page=t(lang, "train.name")), "Train_Your_Own"),
         (t(lang, "home.open_page", page=t(lang, "pictionary.name")), "Pictionary"),
+        (t(lang, "home.open_page", page=t(lang, "diagnostics.name")), "Diagnostics"),
     ]
 
 

@@ -1,0 +1,68 @@
+"""Diagnostics for teachers: versions, device, memory and models, caches, network."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from core.app_cache import shared_models
+from core.config import settings
+from core.diagnostics import caches, folder_mb, network, resident_mb, versions
+from core.i18n import t
+from core.model_loader import pick_device
+from core.widgets import page_start
+
+lang = page_start("diagnostics.name", "🩺")
+st.title(t(lang, "diagnostics.title"))
+st.markdown(t(lang, "diagnostics.intro"))
+
+columns = st.columns(len(versions()) + 1)
+for column, (name, version) in zip(columns, versions().items()):
+    column.metric(name, version)
+columns[-1].metric(t(lang, "diagnostics.device"), pick_device(settings().device))
+
+st.header(t(lang, "diagnostics.memory_title"))
+models = shared_models()
+budget = models.budget_bytes / 2**20
+used = models.used_bytes / 2**20
+left, middle, right = st.columns(3)
+left.metric(t(lang, "diagnostics.budget"), f"{budget:.0f} MB")
+middle.metric(t(lang, "diagnostics.used"), f"{used:.0f} MB")
+right.metric(t(lang, "diagnostics.resident"), f"{resident_mb():.0f} MB")
+st.progress(min(used / budget, 1.0) if budget else 0.0)
+loaded = models.loaded()
+if loaded:
+    now = time.time()
+    rows = [
+        {
+            t(lang, "models.col_model"): entry.ref.id,
+            t(lang, "diagnostics.col_task"): entry.ref.task,
+            "MB": round(entry.nbytes / 2**20),
+            t(lang, "diagnostics.col_calls"): entry.calls,
+            t(lang, "diagnostics.col_last_use"): f"{now - entry.last_used:.0f} s",
+        }
+        for entry in reversed(loaded)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="diag_models")
+else:
+    st.info(t(lang, "diagnostics.no_models"))
+if st.button(t(lang, "diagnostics.free"), key="diag_free", disabled=not loaded):
+    models.clear()
+    st.rerun()
+
+st.header(t(lang, "diagnostics.caches_title"))
+st.dataframe(
+    pd.DataFrame(
+        [{t(lang, "diagnostics.col_cache"): t(lang, f"diagnostics.cache_{name}"),
+          t(lang, "diagnostics.col_path"): str(path), "MB": round(folder_mb(path), 1)}
+         for name, path in caches().items()]
+    ),
+    hide_index=True, key="diag_caches",
+)  # fmt: skip
+
+st.header(t(lang, "diagnostics.network_title"))
+if st.button(t(lang, "diagnostics.check"), key="diag_check"):
+    for result in network():
+        text = t(lang, f"diagnostics.net_{result.name}", url=result.url, detail=result.detail,
+                 seconds=result.seconds)  # fmt: skip
+        (st.success if result.ok else st.error)(text)

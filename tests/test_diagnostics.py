@@ -1,0 +1,57 @@
+"""The teachers' diagnostics page: versions, models in memory, freeing memory, caches, network."""
+
+from __future__ import annotations
+
+import platform
+
+from streamlit.testing.v1 import AppTest
+
+from core.diagnostics import folder_mb, reach
+from core.i18n import t
+from tests.conftest import ROOT
+from tests.range_server import RangeServer
+
+PAGE = str(ROOT / "pages" / "8_Diagnostics.py")
+
+
+def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch):
+    from core.app_cache import shared_models
+    from core.model_ref import ModelRef
+
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    shared_models().get(ModelRef("google/vit-base-patch16-224", "image-classification"))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "en-US"}
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Python"] == platform.python_version() and metrics["Device"] == "cpu"
+    assert metrics["Budget for models"] == "1500 MB"
+    table = at.dataframe[0].value
+    assert list(table["Model"]) == ["google/vit-base-patch16-224"]
+    at.button(key="diag_free").click().run()
+    assert shared_models().loaded() == []
+    assert [i.value for i in at.info] == [t("en", "diagnostics.no_models")]
+
+
+def test_network_check_in_spanish(local_models, tmp_path, monkeypatch):
+    (tmp_path / "full" / "simplified").mkdir(parents=True)
+    (tmp_path / "full" / "simplified" / "cat.ndjson").write_text("{}\n")
+    with RangeServer(tmp_path) as server:
+        monkeypatch.setenv("VTL_QUICKDRAW_URL", server.url)
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.context = {"locale": "es-ES"}
+        at.run()
+        at.button(key="diag_check").click().run()
+    assert not at.exception
+    assert [e.value.split(":")[0] for e in at.error] == ["Hub de Hugging Face (https"]
+    assert "HF_HUB_OFFLINE=1" in at.error[0].value
+    assert at.success[0].value.startswith("Datos de Quick, Draw! (http://127.0.0.1")
+
+
+def test_reach_and_folder_sizes(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f").write_bytes(b"x" * 2**20)
+    assert folder_mb(tmp_path) == 1.0 and folder_mb(tmp_path / "missing") == 0.0
+    nowhere = reach("x", "http://127.0.0.1:9/", timeout=1)
+    assert not nowhere.ok and nowhere.detail
