@@ -21,12 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from core.diagnostics import resident_mb  # noqa: E402
 
 
 def main() -> int:
@@ -50,7 +45,7 @@ def main() -> int:
 
     from core.app_cache import shared_models
 
-    before_models = rss_mb()
+    before_models = resident_mb()
     at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=600)
     at.session_state["cls_models"] = models  # all five from the first run
     at.run()
@@ -63,7 +58,7 @@ def main() -> int:
         "models_in_memory": [entry.ref.id for entry in cache.loaded()],
         "weights_in_memory_mb": round(cache.used_bytes / 2**20),
         "rss_before_any_model_mb": round(before_models),
-        "rss_after_all_models_mb": round(rss_mb()),
+        "rss_after_all_models_mb": round(resident_mb()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(report, indent=2))

@@ -27,13 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.classification_e2e import median_seconds, twelve_megapixel_jpeg  # noqa: E402
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from core.diagnostics import resident_mb  # noqa: E402
 
 
 def tasks():
@@ -98,7 +92,7 @@ def main() -> int:
     jpeg = twelve_megapixel_jpeg(jpeg_path)
     cache = ModelCache(10**11)
     report = {"image": "4000x3000 JPEG", "torch_threads": torch.get_num_threads(), "tasks": {}}
-    rss_start = rss_mb()
+    rss_start = resident_mb()
     for task, (compute, options, page, widget) in tasks().items():
         spec = MODELS[DEFAULT_MODELS[task]]
         build_replica(spec.id, work / "models", spec.revision)
@@ -129,7 +123,7 @@ def main() -> int:
             "model_calls_on_slider_reruns": calls,
         }
     report["rss_before_models_mb"] = round(rss_start)
-    report["rss_with_all_four_defaults_mb"] = round(rss_mb())
+    report["rss_with_all_four_defaults_mb"] = round(resident_mb())
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["budget_mb"] = 2700
     print(json.dumps(report, indent=2))

@@ -23,16 +23,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from core.diagnostics import resident_mb  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "quickdraw"
 WORDS = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
 RAW_SAMPLES = 10  # the raw ndjson samples are the first rows of each .npy
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> int:
@@ -56,7 +52,7 @@ def main() -> int:
 
     per_class = 3000 - RAW_SAMPLES
     images, labels = load_bitmaps(WORDS, per_class, fetch)
-    before = rss_mb()
+    before = resident_mb()
     config = TrainingConfig(WORDS, per_class=per_class, epochs=args.epochs)
     started = time.perf_counter()
     result = train(config, images, labels)
