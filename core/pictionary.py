@@ -8,11 +8,8 @@ the BEiT sketch classifier.
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 from PIL import Image
 
@@ -48,17 +45,6 @@ def guess(
 ) -> ClassificationResult:
     """The model's top guesses for a drawing."""
     return classify(model, model_sees(strokes, style))
-
-
-@lru_cache(maxsize=1)
-def _spanish() -> dict[str, str]:
-    path = Path(__file__).resolve().parents[1] / "assets" / "quickdraw_words_es.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def word_in(lang: str, word: str) -> str:
-    """A Quick, Draw! category in the student's language (the model's own label otherwise)."""
-    return _spanish().get(word, word) if lang == "es" else word
 
 
 @dataclass

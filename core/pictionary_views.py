@@ -24,9 +24,8 @@ from core.pictionary import (
     Game,
     guess,
     model_sees,
-    word_in,
 )
-from core.quickdraw import to_bitmap
+from core.quickdraw import to_bitmap, word_in
 from core.registry import MODELS, models_for
 from core.widgets import image_picker, load_model, run_cached, show_model_error
 

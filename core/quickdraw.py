@@ -16,6 +16,8 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -241,3 +243,14 @@ def simplify(strokes: tuple[Stroke, ...], epsilon: float = 2.0) -> tuple[Stroke,
             (tuple(float(round(x)) for x in kept_x), tuple(float(round(y)) for y in kept_y))
         )
     return tuple(result)
+
+
+@lru_cache(maxsize=1)
+def _spanish() -> dict[str, str]:
+    path = Path(__file__).resolve().parents[1] / "assets" / "quickdraw_words_es.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def word_in(lang: str, word: str) -> str:
+    """A Quick, Draw! category in the student's language (the word itself if unknown)."""
+    return _spanish().get(word, word) if lang == "es" else word

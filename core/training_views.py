@@ -30,6 +30,7 @@ from core.doodle_training import (
     train,
 )
 from core.i18n import t
+from core.quickdraw import word_in
 from core.quickdraw_source import QuickDrawError, QuickDrawSource
 from core.registry import QUICKDRAW_WORDS
 from core.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
@@ -49,6 +50,7 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
     )
     if source == "bucket":
         words = st.multiselect(t(lang, "train.words"), QUICKDRAW_WORDS, default=DEFAULT_WORDS,
+                               format_func=lambda word: word_in(lang, word),
                                max_selections=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
         config = settings()
         fetch = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache).first_bitmaps

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
+from core.quickdraw import word_in
 from core.quickdraw_views import (
     filtered,
     grid_and_details,
@@ -30,7 +31,8 @@ word, count = "", 0
 if source == "bucket":
     left, middle, right = st.columns(3)
     word = left.selectbox(t(lang, "quickdraw.word"), QUICKDRAW_WORDS,
-                          index=QUICKDRAW_WORDS.index("cat"), key="qd_word")  # fmt: skip
+                          index=QUICKDRAW_WORDS.index("cat"),
+                          format_func=lambda name: word_in(lang, name), key="qd_word")  # fmt: skip
     fmt = middle.radio(t(lang, "quickdraw.format"), ["raw", "simplified"], horizontal=True,
                        key="qd_format")  # fmt: skip
     count = right.slider(t(lang, "quickdraw.count"), 10, 500, 100, 10, key="qd_count")
@@ -53,7 +55,9 @@ if loaded is not None:
         extra = []
         if source == "bucket":
             others = [w for w in QUICKDRAW_WORDS if w != word]
-            for other in st.multiselect(t(lang, "quickdraw.compare"), others, key="qd_compare"):
+            compared = st.multiselect(t(lang, "quickdraw.compare"), others, key="qd_compare",
+                                      format_func=lambda name: word_in(lang, name))  # fmt: skip
+            for other in compared:
                 more = load_drawings(lang, other, fmt, count)
                 extra += more[0] if more else []
         statistics(lang, drawings, extra)

@@ -17,8 +17,8 @@ from core.i18n import t
 from core.image_input import sample_photo
 from core.model_loader import ModelCache
 from core.model_ref import ModelRef
-from core.pictionary import ROUNDS, DoodleStyle, Game, guess, model_sees, word_in
-from core.quickdraw import read_ndjson, to_bitmap
+from core.pictionary import ROUNDS, DoodleStyle, Game, guess, model_sees
+from core.quickdraw import read_ndjson, to_bitmap, word_in
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
 from tests.test_canvas_strokes import as_canvas
