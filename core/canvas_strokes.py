@@ -40,7 +40,8 @@ def path_to_stroke(path: list) -> Stroke:
 def canvas_to_strokes(json_data: dict | None) -> tuple[Stroke, ...]:
     """Every free-drawn stroke on the canvas; other objects and malformed paths are ignored."""
     strokes = []
-    for item in (json_data or {}).get("objects", []) or []:
+    objects = json_data.get("objects") if isinstance(json_data, dict) else None
+    for item in objects if isinstance(objects, list) else []:
         if isinstance(item, dict) and item.get("type", "path").lower() == "path":
             try:
                 strokes.append(path_to_stroke(item.get("path") or []))
