@@ -4,10 +4,21 @@ the bytes it sends: the tests' stand-in for Google's Quick, Draw! bucket."""
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+
+def bucket_from(data: Path, root: Path, formats: tuple[str, ...]) -> Path:
+    """Lay out shared Quick, Draw! folders (`data/<format>/`) as the bucket does
+    (`root/full/<format>/`), for a `RangeServer` to serve."""
+    for fmt in formats:
+        (root / "full" / fmt).mkdir(parents=True, exist_ok=True)
+        for file in (data / fmt).iterdir():
+            shutil.copy(file, root / "full" / fmt / file.name)
+    return root
 
 
 class RangeServer:

@@ -54,16 +54,10 @@ def chromium_browser():
 @pytest.fixture(scope="module")
 def bucket_url(tmp_path_factory):
     """The shared Quick, Draw! samples served like Google's bucket."""
-    import shutil
-
-    from tests.range_server import RangeServer
+    from tests.range_server import RangeServer, bucket_from
 
     data = ROOT.parent / "shared" / "data" / "quickdraw"
-    root = tmp_path_factory.mktemp("bucket")
-    for fmt in ("raw", "simplified"):
-        (root / "full" / fmt).mkdir(parents=True)
-        for file in (data / fmt).iterdir():
-            shutil.copy(file, root / "full" / fmt / file.name)
+    root = bucket_from(data, tmp_path_factory.mktemp("bucket"), ("raw", "simplified"))
     with RangeServer(root) as server:
         yield server.url
 

@@ -4,7 +4,6 @@ laid out like Google's bucket (the page's `VTL_QUICKDRAW_URL` setting)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from core.i18n import t
 from core.quickdraw import read_ndjson, simplify
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
-from tests.range_server import RangeServer
+from tests.range_server import RangeServer, bucket_from
 
 PAGE = str(ROOT / "pages" / "5_Quick_Draw_Explorer.py")
 DATA = SHARED / "data" / "quickdraw"
@@ -23,11 +22,7 @@ DATA = SHARED / "data" / "quickdraw"
 @pytest.fixture(scope="module")
 def bucket_server(tmp_path_factory):
     need_shared()
-    root = tmp_path_factory.mktemp("bucket")
-    for fmt in ("raw", "simplified"):
-        (root / "full" / fmt).mkdir(parents=True)
-        for file in (DATA / fmt).iterdir():
-            shutil.copy(file, root / "full" / fmt / file.name)
+    root = bucket_from(DATA, tmp_path_factory.mktemp("bucket"), ("raw", "simplified"))
     with RangeServer(root) as server:
         yield server
 

@@ -4,7 +4,6 @@ bucket, a short training run with its curves, confusion, saving and managing mod
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,7 +13,7 @@ from core.i18n import t
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
 from tests.plotly_data import plotly_array
-from tests.range_server import RangeServer
+from tests.range_server import RangeServer, bucket_from
 
 PAGE = str(ROOT / "pages" / "6_Train_Your_Own.py")
 
@@ -22,10 +21,8 @@ PAGE = str(ROOT / "pages" / "6_Train_Your_Own.py")
 @pytest.fixture(scope="module")
 def bucket_url(tmp_path_factory):
     need_shared()
-    root = tmp_path_factory.mktemp("bucket")
-    (root / "full" / "numpy_bitmap").mkdir(parents=True)
-    for file in (SHARED / "data" / "quickdraw" / "numpy_bitmap").iterdir():
-        shutil.copy(file, root / "full" / "numpy_bitmap" / file.name)
+    data = SHARED / "data" / "quickdraw"
+    root = bucket_from(data, tmp_path_factory.mktemp("bucket"), ("numpy_bitmap",))
     with RangeServer(root) as server:
         yield server.url
 
