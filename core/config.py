@@ -15,6 +15,8 @@
 - `VTL_MODELS_DIR` (`~/.local/share/vision-tasks-lab/models`): the doodle classifiers students
   train; each loads as the model id `trained/<name>`.
 - `VTL_ROUND_SECONDS` (20): a Pictionary round, as in Quick, Draw! (tests shorten it).
+- `VTL_NETWORK_TIMEOUT` (10): seconds a download waits for the server to answer before it is
+  retried, then reported as too slow (Quick, Draw! files and model files).
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -38,6 +40,7 @@ class Settings:
     quickdraw_cache: Path
     models_dir: Path
     round_seconds: float
+    network_timeout: float
 
 
 def _flag(value: str | None) -> bool:
@@ -64,4 +67,5 @@ def settings() -> Settings:
             os.environ.get("VTL_MODELS_DIR", "~/.local/share/vision-tasks-lab/models")
         ).expanduser(),
         round_seconds=float(os.environ.get("VTL_ROUND_SECONDS", "20")),
+        network_timeout=float(os.environ.get("VTL_NETWORK_TIMEOUT", "10")),
     )

@@ -91,6 +91,24 @@ def fetch_model(ref: ModelRef, progress: Progress | None = None) -> Path:
 TRAINED = "trained/"  # model ids of the classifiers trained on the "Train your own" page
 
 
+def _bound_waits(request: Any) -> None:
+    """Every request to the Hub waits at most `VTL_NETWORK_TIMEOUT` for each answer.
+
+    huggingface_hub asks some questions (repo info, file list) with no timeout at all, so a
+    stalled school network would hang the page; the limit is set on each request instead."""
+    seconds = settings().network_timeout
+    request.extensions["timeout"] = dict.fromkeys(("connect", "read", "write", "pool"), seconds)
+
+
+def _with_bounded_waits() -> None:
+    from huggingface_hub import get_session
+
+    session = get_session()  # shared by huggingface_hub, and remade after some errors
+    hooks = session.event_hooks
+    if _bound_waits not in hooks["request"]:
+        session.event_hooks = {**hooks, "request": [*hooks["request"], _bound_waits]}
+
+
 def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
@@ -116,6 +134,7 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
             return cached
     except Exception:  # not in the cache (or only partly): download below
         pass
+    _with_bounded_waits()
     plan = snapshot_download(ref.id, revision=ref.revision, allow_patterns=patterns, dry_run=True)
     by_name = {info.filename: info for info in plan}
     wanted = _select_files(list(by_name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class LoadedModel:
             try:
                 return self.pipe(*args, **kwargs)
             except Exception as exc:
+                _forget(exc)  # the activations of a run that ran out of memory, say
                 raise ModelError(self.ref.id, reason_for(exc), first_line(exc)) from exc
 
 
@@ -159,6 +161,9 @@ class ModelCache:
                 started = time.perf_counter()
                 pipe = self._build(ref, progress)
                 entry = LoadedModel(ref, pipe, self._measure(pipe), time.perf_counter() - started)
+            except BaseException as exc:  # out of memory, a missing package…: give it all back
+                _forget(exc)
+                raise
             finally:
                 with self._lock:
                     self._building.pop(ref, None)
@@ -184,6 +189,19 @@ class ModelCache:
         with self._lock:
             self._entries.clear()
             _release_memory()
+
+
+def _forget(exc: BaseException) -> None:
+    """Free what a failed build or run held: the frames of its traceback (and of the errors
+    it wraps) keep their local variables, a half-built model among them, for as long as the
+    error is kept, e.g. shown on a page or held by a test. Those frames are cleared."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not other for other in seen):
+        seen.append(current)
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+    _release_memory()
 
 
 def _release_memory() -> None:

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from core.config import settings
 
+# Reasons a new try may cure: the pages offer a "try again" button with them.
+RETRYABLE = frozenset({"offline", "timeout", "failed"})
 # The Hub's rules for a repo id: optional owner, name; letters, digits, "-", "_", "."; 96 at most.
 _ID_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
 _MODEL_ID = re.compile(rf"^(?:{_ID_PART}/)?{_ID_PART}$")
 REASONS = (
     "bad_id",
     "offline",
+    "timeout",
     "not_found",
     "gated",
     "wrong_task",
@@ -60,14 +63,17 @@ def reason_for(exc: BaseException) -> str:
     huggingface_hub wraps the real cause (no network, no such repo) in a generic error, so the
     chain of causes is searched for the first specific one.
     """
-    seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        reason = _reason_of_one(current)
-        if reason != "failed":
-            return reason
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
         current = current.__cause__ or current.__context__
+    reasons = [_reason_of_one(link) for link in chain]
+    if "timeout" in reasons:  # "could not reach the Hub" wrapping a timeout: it was too slow
+        return "timeout"
+    specific = [reason for reason in reasons if reason != "failed"]
+    if specific:
+        return specific[0]
     return "offline" if settings().hub_offline else "failed"
 
 
@@ -91,7 +97,11 @@ def _reason_of_one(exc: BaseException) -> str:
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
         return "out_of_memory"
     module = type(exc).__module__ or ""
-    if isinstance(exc, (ConnectionError, TimeoutError)) or module.startswith(
+    if isinstance(exc, TimeoutError) or (
+        "Timeout" in type(exc).__name__ and module.startswith(("httpx", "httpcore", "requests"))
+    ):
+        return "timeout"
+    if isinstance(exc, ConnectionError) or module.startswith(
         ("httpx", "httpcore", "requests", "urllib3")  # httpx2 too
     ):
         return "offline"

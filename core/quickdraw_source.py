@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from core.quickdraw import Drawing, read_binary_prefix, read_ndjson
+from core.quickdraw import Drawing, FormatError, read_binary_prefix, read_ndjson
 
 FORMATS = {  # format → (folder in the bucket, file extension)
     "raw": ("full/raw", ".ndjson"),
@@ -35,7 +35,8 @@ BITMAP_BYTES = 28 * 28
 
 
 class QuickDrawError(Exception):
-    """The data could not be fetched; `reason` is "offline", "not_found" or "timeout"."""
+    """The data could not be fetched; `reason` is "offline", "not_found", "timeout" or
+    "bad_data" (what arrived is not a Quick, Draw! file)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}")
@@ -103,10 +104,18 @@ class QuickDrawSource:
         prefix = self._cached("numpy_bitmap", word)
         if len(prefix.data) < 128 and not prefix.complete:
             prefix = self._extend("numpy_bitmap", word, prefix, 1024 - len(prefix.data))
-        header_end, rows = npy_header(prefix.data)
+        try:
+            header_end, rows = npy_header(prefix.data)
+        except FormatError as err:  # e.g. a network's login page instead of the file
+            for path in self._paths("numpy_bitmap", word):
+                path.unlink(missing_ok=True)  # not kept: the next try fetches it again
+            raise QuickDrawError("bad_data", str(err)) from None
         needed = header_end + min(count, rows) * BITMAP_BYTES
-        if len(prefix.data) < needed and not prefix.complete:
-            prefix = self._extend("numpy_bitmap", word, prefix, needed - len(prefix.data))
+        while len(prefix.data) < needed and not prefix.complete:  # a dropped answer: go on
+            before = len(prefix.data)
+            prefix = self._extend("numpy_bitmap", word, prefix, needed - before)
+            if len(prefix.data) == before:
+                break
         available = (len(prefix.data) - header_end) // BITMAP_BYTES
         take = min(count, rows, available)
         body = prefix.data[header_end : header_end + take * BITMAP_BYTES]
@@ -202,23 +211,39 @@ def _parse(data: bytes, fmt: str, word: str, complete: bool) -> tuple[list[Drawi
 
 
 def npy_header(data: bytes) -> tuple[int, int]:
-    """(where the rows start, how many rows) from the start of a `.npy` file of 784-byte rows."""
+    """(where the rows start, how many rows) from the start of a `.npy` file of 784-byte rows.
+
+    Raises `FormatError` for anything else; the header is read as a literal, never unpickled."""
     if data[:6] != b"\x93NUMPY" or len(data) < 10:
-        raise ValueError("not a .npy file")
+        raise FormatError("not a .npy file")
     major = data[6]
     if major == 1:
         length, start = int.from_bytes(data[8:10], "little"), 10
     else:
         length, start = int.from_bytes(data[8:12], "little"), 12
-    if len(data) < start + length:
-        raise ValueError("the .npy header is cut")
-    header = ast.literal_eval(data[start : start + length].decode("latin1"))
-    shape = tuple(header["shape"])
-    if header["descr"] not in ("|u1", "<u1", "u1") or header.get("fortran_order"):
-        raise ValueError(f"expected C-ordered uint8 rows, got {header}")
-    if len(shape) != 2 or shape[1] != BITMAP_BYTES:
-        raise ValueError(f"expected rows of 784 pixels, got shape {shape}")
+    if len(data) < start + length or length > 4096:
+        raise FormatError("the .npy header is cut or too long")
+    try:
+        header = ast.literal_eval(data[start : start + length].decode("latin1"))
+        descr, fortran, shape = header["descr"], header["fortran_order"], tuple(header["shape"])
+    except (ValueError, SyntaxError, KeyError, TypeError, MemoryError, RecursionError) as exc:
+        raise FormatError(f"the .npy header is not readable ({type(exc).__name__})") from None
+    if descr not in ("|u1", "<u1", "u1") or fortran:
+        raise FormatError(f"expected C-ordered uint8 rows, got {descr!r}")
+    if len(shape) != 2 or shape[1] != BITMAP_BYTES or not isinstance(shape[0], int) or shape[0] < 0:
+        raise FormatError(f"expected rows of 784 pixels, got shape {shape}")
     return start + length, shape[0]
+
+
+def read_npy_bitmaps(data: bytes, count: int) -> np.ndarray:
+    """The first `count` 28 × 28 bitmaps of a numpy_bitmap `.npy` file a student opened;
+    raises `FormatError` (never unpickles: the rows are read as bytes)."""
+    start, rows = npy_header(data)
+    take = min(count, rows, (len(data) - start) // BITMAP_BYTES)
+    if take <= 0:
+        raise FormatError("the .npy file holds no drawing")
+    body = data[start : start + take * BITMAP_BYTES]
+    return np.frombuffer(body, dtype=np.uint8).reshape(take, 28, 28)
 
 
 def read_upload(name: str, data: bytes) -> tuple[list[Drawing], int]:

@@ -17,6 +17,7 @@ from core.quickdraw_charts import (
 )
 from core.quickdraw_source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw_stats import country_counts, drawings_table
+from core.widgets import retry_button
 
 GRID_MAX = 100  # thumbnails shown at once
 
@@ -29,7 +30,7 @@ def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Draw
     if cached is not None:
         return cached
     config = settings()
-    source = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache)
+    source = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache, config.network_timeout)
     bar = st.progress(0.0, text=t(lang, "quickdraw.loading", word=word, done=0, total=count))
 
     def report(done: int, total: int) -> None:
@@ -41,6 +42,8 @@ def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Draw
         result = source.first_drawings(word, fmt, count, report)
     except QuickDrawError as err:
         st.error(t(lang, f"quickdraw.error.{err.reason}", word=word))
+        if err.reason in {"offline", "timeout"}:
+            retry_button(lang, f"qd_retry_{word}_{fmt}_{count}")
         return None
     finally:
         bar.empty()

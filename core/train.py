@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.local:
             fetch = local_fetch(args.local)
         else:
-            source = QuickDrawSource(settings().quickdraw_url, settings().quickdraw_cache)
+            source = QuickDrawSource(
+                settings().quickdraw_url, settings().quickdraw_cache, settings().network_timeout
+            )
             fetch = source.first_bitmaps
         images, labels = load_bitmaps(
             config.words, config.per_class, fetch,

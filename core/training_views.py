@@ -7,7 +7,6 @@ session first, so what was learned until then is still there to inspect and save
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import numpy as np
@@ -30,10 +29,11 @@ from core.doodle_training import (
     train,
 )
 from core.i18n import t
-from core.quickdraw import word_in
-from core.quickdraw_source import QuickDrawError, QuickDrawSource
+from core.quickdraw import FormatError, word_in
+from core.quickdraw_source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
 from core.registry import QUICKDRAW_WORDS
 from core.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
+from core.widgets import escape_markdown
 
 RESULT, RUNNING, RUNS = "tr_result", "tr_running", "tr_runs"  # the student's own session
 DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
@@ -53,7 +53,10 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
                                format_func=lambda word: word_in(lang, word),
                                max_selections=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
         config = settings()
-        fetch = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache).first_bitmaps
+        source = QuickDrawSource(
+            config.quickdraw_url, config.quickdraw_cache, config.network_timeout
+        )
+        fetch = source.first_bitmaps
     else:
         files = st.file_uploader(t(lang, "train.files"), type=["npy"], accept_multiple_files=True,
                                  key="tr_files")  # fmt: skip
@@ -61,7 +64,10 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
         words = list(arrays)
 
         def fetch(word: str, count: int) -> np.ndarray:
-            return np.load(io.BytesIO(arrays[word]))[:count]
+            try:
+                return read_npy_bitmaps(arrays[word], count)
+            except FormatError as err:
+                raise FormatError(f"{word}.npy: {err}") from None
 
     left, middle, right = st.columns(3)
     per_class = left.slider(t(lang, "train.per_class"), PER_CLASS_RANGE[0], PER_CLASS_RANGE[1],
@@ -90,6 +96,9 @@ def run_training(
             data = load_bitmaps(config.words, config.per_class, fetch, loaded)
         except QuickDrawError as err:
             st.error(t(lang, f"quickdraw.error.{err.reason}", word=", ".join(config.words)))
+            return
+        except FormatError as err:
+            st.error(t(lang, "train.bad_file", detail=escape_markdown(str(err))))
             return
         finally:
             bar.empty()

@@ -6,6 +6,7 @@ and what ends up in Markdown is escaped.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Hashable
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
 from core.app_cache import shared_images, shared_models, shared_results
 from core.classification import ClassificationResult
@@ -27,7 +29,7 @@ from core.image_input import (
     sample_photo,
 )
 from core.model_loader import LoadedModel
-from core.model_ref import ModelError, ModelRef, validate_model_id
+from core.model_ref import RETRYABLE, ModelError, ModelRef, validate_model_id
 from core.registry import MODELS, SAMPLE_PHOTOS, TASKS, models_for
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
@@ -189,7 +191,8 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
 
 
 def show_model_error(lang: str, err: ModelError, task: str) -> None:
-    """The cause and the fix, naming the model, in the student's language."""
+    """The cause and the fix, naming the model, in the student's language; a button to try
+    again when a new try may work (the network is back, the server answers again)."""
     st.error(
         t(
             lang,
@@ -199,6 +202,15 @@ def show_model_error(lang: str, err: ModelError, task: str) -> None:
             task=task,
         )
     )
+    if err.reason in RETRYABLE:
+        retry_button(lang, f"retry_{task}_{err.model_id}")
+
+
+def retry_button(lang: str, key: str) -> None:
+    """ "Try again": the click reruns the page, and failures are never cached, so what failed
+    is fetched or run anew (what a download already saved is kept)."""
+    with contextlib.suppress(StreamlitDuplicateElementKey):  # one button per failure and page
+        st.button(t(lang, "app.retry"), key=key, icon=":material/refresh:")
 
 
 def load_model(lang: str, ref: ModelRef) -> LoadedModel:

@@ -3,7 +3,8 @@
 Enough of the API for `snapshot_download` / `hf_hub_download` (repo info, file tree, resolve
 with HEAD and GET), so the loader's real download path runs against 127.0.0.1 through
 huggingface_hub's own `HF_ENDPOINT` setting. `cut_once` names files whose first GET is cut
-halfway, like a school network dropping a download.
+halfway, like a school network dropping a download; `stall` names files whose GET answers
+only after `stall_seconds`, like a network that has stalled.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -20,9 +22,17 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 class FakeHub:
-    def __init__(self, repos: dict[str, Path], cut_once: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        repos: dict[str, Path],
+        cut_once: set[str] | None = None,
+        stall: set[str] | None = None,
+        stall_seconds: float = 5.0,
+    ) -> None:
         self.repos = repos  # "org/name" -> folder
         self.cut_once = set(cut_once or ())
+        self.stall = set(stall or ())
+        self.stall_seconds = stall_seconds
         self.requests: list[tuple[str, str]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -72,6 +82,8 @@ class FakeHub:
                 repo = next((m.group(1) for m in (info, tree, resolve) if m), None)
                 if repo not in hub.repos:
                     return self._not_found()
+                if (info or tree) and "api" in hub.stall:  # "api": the questions stall too
+                    time.sleep(hub.stall_seconds)
                 if info:
                     siblings = [{"rfilename": p.name} for p in hub._files(repo)]
                     return self._json({"id": repo, "sha": COMMIT, "siblings": siblings})
@@ -94,6 +106,8 @@ class FakeHub:
                 self.end_headers()
                 if self.command == "HEAD":
                     return None
+                if file.name in hub.stall:
+                    time.sleep(hub.stall_seconds)
                 if file.name in hub.cut_once:
                     hub.cut_once.discard(file.name)
                     self.wfile.write(data[: len(data) // 2])

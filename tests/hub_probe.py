@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from core.model_loader import build_pipeline
 from core.model_ref import ModelError, ModelRef
@@ -17,10 +18,13 @@ def attempt(model_id: str) -> dict:
     def report(done: int, total: int, name: str) -> None:
         events.append((done, total, name))
 
+    started = time.perf_counter()
     try:
         pipe = build_pipeline(ModelRef(model_id, "image-classification"), report)
     except ModelError as err:
-        return {"model": model_id, "ok": False, "reason": err.reason, "events": events}
+        seconds = round(time.perf_counter() - started, 1)
+        return {"model": model_id, "ok": False, "reason": err.reason, "events": events,
+                "seconds": seconds}  # fmt: skip
     from PIL import Image
 
     labels = [p["label"] for p in pipe(Image.new("RGB", (40, 40), "orange"), top_k=2)]

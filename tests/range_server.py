@@ -1,11 +1,14 @@
 """A local static file server that honours HTTP `Range` (or, on request, ignores it), counting
-the bytes it sends: the tests' stand-in for Google's Quick, Draw! bucket."""
+the bytes it sends: the tests' stand-in for Google's Quick, Draw! bucket. It can also drop the
+next answer halfway (`cut_next`) or stall before answering (`stall_seconds`), like a school
+network."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,6 +28,8 @@ class RangeServer:
     def __init__(self, root: Path, honour_range: bool = True) -> None:
         self.root = root
         self.honour_range = honour_range
+        self.cut_next = False
+        self.stall_seconds = 0.0
         self.bytes_sent = 0
         self.requests: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -49,6 +54,8 @@ class RangeServer:
             def do_GET(self) -> None:
                 path = served.root / unquote(urlparse(self.path).path).lstrip("/")
                 served.requests.append(self.headers.get("Range", ""))
+                if served.stall_seconds:
+                    time.sleep(served.stall_seconds)
                 if not path.is_file():
                     self.send_error(404)
                     return
@@ -73,6 +80,12 @@ class RangeServer:
                         self.send_header("Content-Length", str(length))
                         self.end_headers()
                         file.seek(start)
+                        if served.cut_next:  # half the answer, then the network drops
+                            served.cut_next = False
+                            self.wfile.write(file.read(length // 2))
+                            self.wfile.flush()
+                            self.connection.shutdown(2)
+                            return
                         left = length
                         while left:
                             piece = file.read(min(64 * 1024, left))

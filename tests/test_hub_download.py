@@ -20,9 +20,12 @@ from tests.fake_hub import FakeHub
 VIT = "google/vit-base-patch16-224"
 
 
-def run_probe(hf_home: Path, endpoint: str | None, *model_ids: str) -> dict[str, list[dict]]:
+def run_probe(
+    hf_home: Path, endpoint: str | None, *model_ids: str, timeout: float = 10
+) -> dict[str, list[dict]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VTL_"))}
     env["HF_HOME"] = str(hf_home)
+    env["VTL_NETWORK_TIMEOUT"] = str(timeout)
     env["HF_HUB_DISABLE_XET"] = "1"
     if endpoint:
         env["HF_ENDPOINT"] = endpoint
@@ -107,6 +110,20 @@ def test_a_dropped_download_is_recovered(repos, tmp_path):
     assert blobs and all(
         b.read_bytes() == (repos[VIT] / "model.safetensors").read_bytes() for b in blobs
     )
+
+
+@pytest.mark.parametrize("stalled", ["api", "model.safetensors"])
+def test_a_stalled_hub_is_bounded_then_a_new_try_works(repos, tmp_path, stalled):
+    """The network stalls (on the first questions, or in the middle of the weights): the
+    attempt ends, named a timeout, within the limit and its retries; once the network is
+    back, the student's next try loads the model from what is on disk and what is left."""
+    with FakeHub(repos, stall={stalled}, stall_seconds=30) as hub:
+        slow = run_probe(tmp_path, hub.url, VIT, timeout=0.5)[VIT][0]
+        hub.stall.clear()
+        again = run_probe(tmp_path, hub.url, VIT, timeout=0.5)[VIT][0]
+    assert not slow["ok"] and slow["reason"] == "timeout", slow
+    assert slow["seconds"] < 20  # not the 30 s of the stall: bounded by the timeouts
+    assert again["ok"], again
 
 
 def run_prefetch(hf_home: Path, endpoint: str | None) -> subprocess.CompletedProcess:

@@ -197,3 +197,68 @@ def test_a_slow_build_does_not_hold_up_other_models():
     for thread in slow:
         thread.join(10)
     assert builds == ["fast/model", "slow/model"]  # three sessions, one build
+
+
+class Weights:
+    """Stands for the tensors a model holds: 50 MB, and a weak reference tells when freed."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.data = np.ones(50 * 2**20, dtype=np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [(MemoryError("not enough memory"), "out_of_memory"),
+     (ImportError("No module named 'timm'"), "missing_package")],
+)  # fmt: skip
+def test_a_model_that_fails_to_build_gives_its_memory_back(
+    local_models, monkeypatch, error, reason
+):
+    import weakref
+
+    import transformers
+
+    held = []
+
+    def failing_pipeline(*args, **kwargs):
+        weights = Weights()  # half built when it fails
+        held.append(weakref.ref(weights))
+        raise error
+
+    cache = ModelCache(10**9)
+    vit = ModelRef("google/vit-base-patch16-224", CLS)
+    with monkeypatch.context() as patch, pytest.raises(ModelError) as caught:
+        patch.setattr(transformers, "pipeline", failing_pipeline)
+        cache.get(vit)
+    assert caught.value.reason == reason
+    assert held[0]() is None  # freed, though the page still holds the error to show it
+    assert cache.loaded() == [] and cache.used_bytes == 0
+    # the package installed, memory back: the next try works
+    assert cache.get(vit).ref == vit and len(cache.loaded()) == 1
+
+
+def test_a_run_out_of_memory_gives_its_memory_back_and_the_model_still_runs():
+    import weakref
+
+    import torch
+
+    held = []
+
+    def build(ref, progress):
+        def pipe(value):
+            if value is None:
+                activations = Weights()
+                held.append(weakref.ref(activations))
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+            return value * 2
+
+        return pipe
+
+    model = ModelCache(10, build=build, measure=lambda pipe: 1).get(ModelRef("a/a", CLS))
+    with pytest.raises(ModelError) as caught:
+        model.run(None)
+    assert caught.value.reason == "out_of_memory"
+    assert held[0]() is None
+    assert model.run(21) == 42  # the lock was released: the next student is served

@@ -39,7 +39,7 @@ def test_every_page_opens_without_network(offline, page, lang):
         assert no_connection in error.value, (page, error.value)
 
 
-def test_offline_pages_name_the_fix(offline):
+def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir, monkeypatch):
     at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=60)
     at.context = {"locale": "es-ES"}
     at.run()
@@ -47,3 +47,8 @@ def test_offline_pages_name_the_fix(offline):
         t("es", "models.error.offline", model="google/vit\\-base\\-patch16\\-224", task="")
     ]
     assert "python -m core.prefetch" in at.error[0].value
+    assert not at.get("plotly_chart")
+    retry = [b for b in at.button if b.label == t("es", "app.retry")]
+    monkeypatch.setenv("VTL_LOCAL_MODELS", str(tiny_models_dir))  # the model is reachable again
+    retry[0].click().run()
+    assert not at.exception and not at.error and at.get("plotly_chart")

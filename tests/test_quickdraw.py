@@ -224,3 +224,59 @@ def test_local_files_are_the_offline_source(words):
         read_upload("cat.txt", b"")
     assert json.loads(raw_bytes.splitlines()[0])["key_id"] == drawings[0].key_id
     assert parse_ndjson_line(raw_bytes.splitlines()[0]).key_id == drawings[0].key_id
+
+
+def test_a_dropped_download_leaves_a_true_start_of_the_file(bucket, tmp_path):
+    """The network drops halfway through an answer: what arrived is kept as the start of the
+    file (never anything else), and the drawings asked for still come, exact."""
+    whole = (bucket / "full/raw/many cats.ndjson").read_bytes()
+    with RangeServer(bucket) as server:
+        server.cut_next = True
+        source = QuickDrawSource(server.url, tmp_path, backoff=0)
+        drawings, skipped = source.first_drawings("many cats", "raw", 30)
+        assert not server.cut_next  # the drop happened
+    expected, _ = read_ndjson(whole.splitlines()[:30])
+    assert [d.strokes for d in drawings] == [d.strokes for d in expected] and skipped == 0
+    cached = (tmp_path / "raw" / "many%20cats.part").read_bytes()
+    assert whole.startswith(cached)
+
+
+def test_dropped_bitmaps_are_fetched_on(bucket, tmp_path):
+    expected = np.load(DATA / "numpy_bitmap" / "cat.npy")
+    with RangeServer(bucket) as server:
+        source = QuickDrawSource(server.url, tmp_path)
+        source.first_bitmaps("cat", 1)  # the header is on disk
+        server.cut_next = True
+        rows = source.first_bitmaps("cat", 200)
+        assert not server.cut_next
+    assert (rows.reshape(200, -1) == expected[:200]).all()
+
+
+def test_a_stalled_server_is_bounded_and_the_next_try_recovers(bucket, tmp_path):
+    import time
+
+    with RangeServer(bucket) as server:
+        server.stall_seconds = 3
+        started = time.perf_counter()
+        with pytest.raises(QuickDrawError) as stalled:
+            QuickDrawSource(server.url, tmp_path, timeout=0.5, retries=2, backoff=0).first_drawings(
+                "cat", "simplified", 5
+            )
+        waited = time.perf_counter() - started
+        server.stall_seconds = 0
+        drawings, _ = QuickDrawSource(server.url, tmp_path, timeout=0.5).first_drawings(
+            "cat", "simplified", 5
+        )
+    assert stalled.value.reason == "timeout" and waited < 2.5  # two tries of half a second
+    assert [d.key_id for d in drawings] == [d.key_id for d in load("simplified", "cat")[:5]]
+
+
+def test_a_login_page_instead_of_bitmaps_is_not_kept(bucket, tmp_path):
+    """Some school networks answer any address with a login page."""
+    portal = tmp_path / "portal"
+    (portal / "full" / "numpy_bitmap").mkdir(parents=True)
+    (portal / "full" / "numpy_bitmap" / "cat.npy").write_text("<html>Log in to SchoolNet</html>")
+    with RangeServer(portal) as server, pytest.raises(QuickDrawError) as caught:
+        QuickDrawSource(server.url, tmp_path / "cache").first_bitmaps("cat", 10)
+    assert caught.value.reason == "bad_data"
+    assert not list((tmp_path / "cache").rglob("cat.*"))  # the next try fetches it anew

@@ -130,3 +130,22 @@ def test_category_list_is_the_datasets(explorer):
 
     assert (DATA / "categories.txt").read_text().splitlines() == QUICKDRAW_WORDS
     assert Path(PAGE).is_file()
+
+
+def test_a_stalled_network_says_so_and_the_student_tries_again(
+    explorer, bucket_server, monkeypatch
+):
+    monkeypatch.setenv("VTL_NETWORK_TIMEOUT", "0.3")
+    explorer.context = {"locale": "es-ES"}
+    bucket_server.stall_seconds = 2
+    try:
+        at = explorer.run()
+    finally:
+        bucket_server.stall_seconds = 0
+    assert not at.exception
+    assert [e.value for e in at.error] == [t("es", "quickdraw.error.timeout", word="cat")]
+    retry = [b for b in at.button if b.label == t("es", "app.retry")]
+    assert len(retry) == 1 and not at.get("plotly_chart")
+    retry[0].click().run()  # the network is back
+    assert not at.exception and not at.error
+    assert specs(at)[0]["data"][1]["customdata"] == list(range(1, 11))
