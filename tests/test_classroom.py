@@ -1,0 +1,126 @@
+"""A classroom at once: 20 student sessions (AppTest instances in threads) open classification,
+detection and Pictionary at the same moment. Every session gets its own answer, without error,
+from one shared copy of each model.
+
+AppTest was not written for threads: each run installs a mock `Runtime` in a class attribute
+and removes it when done, so a session finishing early would pull it from under the others.
+It also sets, then restores, a global config option. The `classroom` fixture keeps one mock
+and the option in place while the sessions run; the pages, caches and models are the app's
+own."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.canvas_strokes import canvas_to_strokes
+from core.detection import detect
+from core.image_input import sample_photo
+from core.model_loader import ModelCache
+from core.model_ref import ModelRef
+from core.pictionary import guess
+from core.quickdraw import word_in
+from tests.conftest import ROOT
+from tests.test_app import expected_bars
+from tests.test_canvas_strokes import as_canvas
+from tests.test_pictionary import BEIT, BEIT_STYLE, raw
+
+SESSIONS = 20
+SAMPLES = ["chelsea", "coffee", "astronaut", "rocket", "motorcycle"]
+DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+PAGES = {
+    "classification": ROOT / "pages" / "1_Image_Classification.py",
+    "detection": ROOT / "pages" / "2_Object_Detection.py",
+    "pictionary": ROOT / "pages" / "7_Pictionary.py",
+}
+PREFIX = {"classification": "cls", "detection": "det"}
+
+
+@pytest.fixture
+def classroom(local_models, monkeypatch, tmp_path):
+    from streamlit.runtime import Runtime
+    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1.util import patch_config_options
+
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
+    installed: list[Runtime] = []  # the last mock an AppTest run installed
+
+    def instance(cls):
+        if cls._instance is not None:
+            installed[:] = [cls._instance]
+        if not installed:
+            raise RuntimeError("Runtime hasn't been created!")
+        return installed[0]
+
+    monkeypatch.setattr(Runtime, "instance", classmethod(instance))
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: bool(installed) or
+                                                       cls._instance is not None))  # fmt: skip
+    # Each run also sets `global.appTest` and restores it when done: set it once for all.
+    monkeypatch.setattr(app_test, "patch_config_options", lambda options: contextlib.nullcontext())
+    with patch_config_options({"global.appTest": True}):
+        yield
+
+
+def plotly(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def student(index: int, start: threading.Barrier) -> tuple[str, int, AppTest]:
+    """One student: a page, a photo or a drawing of their own, everyone at once."""
+    page = ("classification", "detection", "pictionary")[index % 3]
+    at = AppTest.from_file(str(PAGES[page]), default_timeout=120)
+    at.context = {"locale": ("es-ES", "en-US")[index % 2]}
+    if page == "pictionary":
+        drawing = as_canvas(raw("cat")[index % 10])
+        at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
+    start.wait()  # the teacher shares the link
+    at.run()
+    if page != "pictionary":
+        at.radio(key=f"{PREFIX[page]}_sample").set_value(SAMPLES[index % len(SAMPLES)]).run()
+    return page, index, at
+
+
+def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
+    from core.app_cache import shared_models
+
+    cache = shared_models()
+    builds: list[str] = []
+    build = cache._build
+
+    def counting_build(ref, progress):
+        builds.append(ref.id)
+        return build(ref, progress)
+
+    cache._build = counting_build
+    start = threading.Barrier(SESSIONS)
+    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+        sessions = list(pool.map(lambda i: student(i, start), range(SESSIONS)))
+
+    alone = ModelCache(10**9)  # what each student would see with the app to themselves
+    for page, index, at in sessions:
+        assert not at.exception and not at.error, (page, index, at.exception, at.error)
+        sample = SAMPLES[index % len(SAMPLES)]
+        if page == "classification":
+            bars = plotly(at)[0]["data"][0]
+            top = expected_bars("google/vit-base-patch16-224", sample, 5)
+            assert list(zip(bars["y"], bars["x"])) == top, index
+        elif page == "detection":
+            kept = detect(alone.get(DETR), sample_photo(sample).image).above(0.5)
+            traces = [tr["name"] for tr in plotly(at)[0]["data"] if tr["type"] == "scatter"]
+            assert traces == [d.label for d in kept], index
+        else:
+            strokes = canvas_to_strokes(as_canvas(raw("cat")[index % 10]))
+            expected = guess(alone.get(BEIT), strokes, BEIT_STYLE)
+            lang = ("es", "en")[index % 2]
+            words = [word_in(lang, p.label) for p in expected.top(5)]
+            assert plotly(at)[0]["data"][0]["y"] == words, index
+    assert len(builds) == len(set(builds))  # each model built once, whoever asked first
+    assert {"google/vit-base-patch16-224", DETR.id, BEIT.id} <= set(builds)
+    assert sorted(e.ref.id for e in cache.loaded()) == sorted(builds)  # one copy each
+    calls = {e.ref.id: e.calls for e in cache.loaded()}
+    assert calls[BEIT.id] == SESSIONS // 3  # every drawing its own guess, one at a time
