@@ -292,3 +292,46 @@ def test_pictionary_game_to_its_summary(chromium_browser, app_url):
         >= 6
     )
     page.close()
+
+
+def test_a_classroom_of_browsers_at_once(chromium_browser, app_url, local_models):
+    """Nine students, each in their own browser context (their own session), open
+    classification, detection or Pictionary at the same moment; each gets the answer.
+    (Twenty sessions run through AppTest in test_classroom.py: here 20 browsers would share
+    this machine's two cores with the server, 138 s in all, measuring chromium, not the app.)"""
+    from core.detection import detect
+    from core.quickdraw import read_ndjson
+
+    data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
+    cats = read_ndjson(data.read_bytes().splitlines())[0]
+    vit_top = top_label("google/vit-base-patch16-224", "chelsea").split(",")[0]
+    detr = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+    kept = detect(ModelCache(10**9).get(detr), sample_photo("chelsea").image).above(0.5)
+    paths = ("Image_Classification", "Object_Detection", "Pictionary")
+    students = []
+    for index in range(9):
+        context = chromium_browser.new_context(
+            locale=("es-ES", "en-US")[index % 2], viewport={"width": 1280, "height": 1600}
+        )
+        page = context.new_page()
+        page.goto(f"{app_url}/{paths[index % 3]}", wait_until="commit")
+        students.append((index, context, page))
+    started = time.time()
+    for index, _, page in students:  # everyone's page is loading: wait for each answer
+        chart = page.locator(".js-plotly-plot").first
+        if index % 3 == 0:
+            chart.locator("g.ytick text", has_text=vit_top).first.wait_for(timeout=120_000)
+        elif index % 3 == 1:
+            label = chart.locator("g.annotation text", has_text=kept[0].label)
+            label.first.wait_for(timeout=120_000)
+        else:
+            draw_on_canvas(page, cats[index % 10])
+            chart.locator("g.ytick text").first.wait_for(timeout=120_000)
+        assert page.locator("[data-testid='stException']").count() == 0, index
+        fix = ("Solución:", "Fix:")[index % 2]  # every error message of the app names a fix
+        assert page.get_by_text(fix).count() == 0, index
+    answered_in = time.time() - started
+    print(f"classroom of browsers: all answered in {answered_in:.1f} s")
+    for _, context, _ in students:
+        context.close()
+    assert answered_in < 300
