@@ -5,13 +5,15 @@
 Full-size random-weight ViT-Base (../shared/hub-replicas) in the app's shared `ModelCache`;
 each session classifies a different photo (no cached results), all starting together. Reports
 p50/p95 seconds per concurrency, p95 at 20 against 20× one session alone (no worse than
-queuing), how many copies of the model were built, and resident memory after each round.
+queuing), how many copies of the model were built, resident memory after each round, and the
+process's peak.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -65,6 +67,7 @@ def main() -> int:
     single = report["1_sessions"]["p95_s"]
     report["p95_20_over_20x_single"] = round(report["20_sessions"]["p95_s"] / (20 * single), 3)
     report["model_copies"] = len(cache.loaded())
+    report["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report, indent=2))
     return 0
 

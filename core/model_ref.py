@@ -6,6 +6,7 @@ can act on; the pages turn a reason into a message naming the model, the cause a
 
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass
 
@@ -92,6 +93,8 @@ def _reason_of_one(exc: BaseException) -> str:
         return "no_weights"
     if isinstance(exc, (hub.OfflineModeIsEnabled, hub.LocalEntryNotFoundError)):
         return "offline"
+    if isinstance(exc, pickle.UnpicklingError):  # a checkpoint that would run code: refused
+        return "no_weights"
     if isinstance(exc, (ImportError, ModuleNotFoundError)):
         return "missing_package"
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":

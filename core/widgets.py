@@ -82,7 +82,9 @@ def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
         return sample_gallery(lang, prefix)
     if source == "upload":
         file = st.file_uploader(
-            t(lang, "input.upload_label"), type=UPLOAD_EXTENSIONS, key=f"{prefix}_upload"
+            t(lang, "input.upload_label", limit=settings().max_upload_mb),
+            type=UPLOAD_EXTENSIONS,
+            key=f"{prefix}_upload",
         )
         hint = "input.upload_hint"
     else:

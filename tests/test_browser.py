@@ -335,3 +335,48 @@ def test_a_classroom_of_browsers_at_once(chromium_browser, app_url, local_models
     for _, context, _ in students:
         context.close()
     assert answered_in < 300
+
+
+def test_what_a_student_types_or_names_is_never_html(chromium_browser, app_url, tmp_path):
+    """A typed model id and an uploaded file's name full of HTML and Markdown are shown as
+    text: no element, no link, no script is made of them."""
+    dialogs: list[str] = []
+    page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{app_url}/Image_Classification")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    typed = page.get_by_role("textbox", name=t("en", "models.custom", task="image classification"))
+    typed.fill("<img src=x onerror=alert(1)><b>bold</b>[link](http://evil.test)")
+    typed.press("Enter")
+    page.get_by_text("is not a valid Hub model id").wait_for(timeout=30_000)
+    typed.fill("")
+    typed.press("Enter")
+
+    page.get_by_text(t("en", "input.upload"), exact=True).click()
+    # (no "/" in a file name: the HTML tags stay open)
+    photo = tmp_path / "<b>bold<i> [link](javascript:alert(3)) <img src=x onerror=alert(2)>.png"
+    sample_photo("coffee").image.save(photo)
+    page.locator("input[type='file']").set_input_files(str(photo))
+    page.get_by_text("<b>bold<i>", exact=False).first.wait_for(timeout=60_000)  # as text
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    main = page.locator("[data-testid='stMain']")
+    assert main.locator("b", has_text="bold").count() == 0
+    assert main.locator("a[href*='evil.test'], a[href^='javascript']").count() == 0
+    assert main.locator("img[src='x']").count() == 0 and dialogs == []
+    page.close()
+
+
+def test_a_200_mb_upload_is_refused_before_it_reaches_the_app(chromium_browser, app_url, tmp_path):
+    big = tmp_path / "huge.jpg"
+    with open(big, "wb") as file:  # 200 MB on disk, sparse
+        file.truncate(200 * 2**20)
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 1600})
+    page.goto(f"{app_url}/Image_Classification")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.get_by_text(t("es", "input.upload"), exact=True).click()
+    page.get_by_text(t("es", "input.upload_label", limit=25)).first.wait_for(timeout=30_000)
+    page.locator("input[type='file']").set_input_files(str(big))
+    page.get_by_text("File must be 25.0MB or smaller.").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.get_by_text(t("es", "input.upload_hint")).wait_for()  # nothing reached the page
+    page.close()
