@@ -52,3 +52,36 @@ def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir
     monkeypatch.setenv("VTL_LOCAL_MODELS", str(tiny_models_dir))  # the model is reachable again
     retry[0].click().run()
     assert not at.exception and not at.error and at.get("plotly_chart")
+
+
+def test_offline_the_explorer_opens_a_local_file(offline):
+    from tests.model_factory import SHARED
+
+    data = (SHARED / "data" / "quickdraw" / "simplified" / "cat.ndjson").read_bytes()
+    at = AppTest.from_file(str(ROOT / "pages" / "5_Quick_Draw_Explorer.py"), default_timeout=60)
+    at.context = {"locale": "es-ES"}
+    at.run()
+    at.radio(key="qd_source").set_value("local").run()
+    at.file_uploader(key="qd_upload").set_value(("cat.ndjson", data, "application/x-ndjson"))
+    at.run()
+    assert not at.exception and not at.error
+    assert at.get("plotly_chart")  # the grid of the file's drawings
+
+
+def test_offline_pictionary_uses_the_students_own_model(offline, tmp_path):
+    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from tests.model_factory import SHARED
+    from tests.test_canvas_strokes import as_canvas
+    from tests.test_pictionary import bars, raw
+
+    words = ("apple", "fish")
+    images, labels = load_bitmaps(words, 200, local_fetch(SHARED / "data/quickdraw/numpy_bitmap"))
+    save_model(train(TrainingConfig(words, 200, 1), images, labels), tmp_path / "models", "mine")
+    at = AppTest.from_file(str(ROOT / "pages" / "7_Pictionary.py"), default_timeout=60)
+    at.context = {"locale": "en-US"}
+    at.run()
+    at.selectbox(key="pic_model").set_value("trained/mine").run()
+    at.session_state["pic_canvas"] = {"drawing": {"raw": as_canvas(raw("fish")[0]), "data": None}}
+    at.run()
+    assert not at.exception
+    assert sorted(bars(at)) == ["apple", "fish"]
