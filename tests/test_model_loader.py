@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import time
 
 import pytest
 
@@ -262,3 +264,20 @@ def test_a_run_out_of_memory_gives_its_memory_back_and_the_model_still_runs():
     assert caught.value.reason == "out_of_memory"
     assert held[0]() is None
     assert model.run(21) == 42  # the lock was released: the next student is served
+
+
+def test_evicted_models_leave_no_thread_behind():
+    import threading
+
+    def build(ref, progress):
+        return lambda value: value + 1
+
+    cache = ModelCache(25, build=build, measure=lambda pipe: 10)  # room for two
+    before = threading.active_count()
+    for turn in range(30):
+        assert cache.get(ModelRef(f"m/{turn % 5}", CLS)).run(turn) == turn + 1
+    gc.collect()
+    deadline = time.time() + 5  # the threads of the evicted models end as they wake
+    while threading.active_count() > before + 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before + 2  # the two models kept, each its own thread

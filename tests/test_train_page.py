@@ -85,3 +85,19 @@ def test_needs_two_categories_in_spanish(bucket_url, tmp_path, monkeypatch):
     at.multiselect(key="tr_words").set_value(["cat"]).run()
     assert [i.value for i in at.info] == [t("es", "train.need_words", low=2, high=20)]
     assert at.button(key="tr_start").disabled
+
+
+def test_a_file_that_is_not_a_bitmap_file_is_named(page):
+    at = page
+    at.radio(key="tr_source").set_value("files").run()
+    good = (SHARED / "data" / "quickdraw" / "numpy_bitmap" / "cat.npy").read_bytes()
+    at.file_uploader(key="tr_files").set_value(
+        [("cat.npy", good, "application/octet-stream"),
+         ("dog.npy", b"\x89PNG\r\n\x1a\nnot bitmaps", "application/octet-stream")]
+    )  # fmt: skip
+    at.run()
+    at.button(key="tr_start").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        t("en", "train.bad_file", detail="dog\\.npy: not a \\.npy file")
+    ]
