@@ -21,6 +21,9 @@ import numpy as np
 SIZE = 28
 MEAN, STD = 0.5, 0.5  # pixels in [0, 1] become [-1, 1], as the saved image processor does
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+# A category, as Quick, Draw! names them ("cat", "The Eiffel Tower", "t-shirt"): the words of a
+# saved model are shown to every student who picks it, so nothing else is let in.
+CATEGORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 '-]{0,39}$")
 PER_CLASS_RANGE = (100, 5000)
 CLASSES_RANGE = (2, 20)
 
@@ -37,6 +40,8 @@ class TrainingConfig:
 
     def check(self) -> None:
         """Raise ValueError on choices outside what the page offers."""
+        if not all(CATEGORY.match(word) for word in self.words):
+            raise ValueError("categories are named with letters, digits, spaces and hyphens")
         if not CLASSES_RANGE[0] <= len(set(self.words)) <= CLASSES_RANGE[1]:
             raise ValueError(f"choose {CLASSES_RANGE[0]} to {CLASSES_RANGE[1]} categories")
         if not PER_CLASS_RANGE[0] <= self.per_class <= PER_CLASS_RANGE[1]:

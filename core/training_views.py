@@ -15,6 +15,7 @@ import streamlit as st
 from core.app_cache import shared_results
 from core.config import settings
 from core.doodle_training import (
+    CATEGORY,
     CLASSES_RANGE,
     PER_CLASS_RANGE,
     TrainingConfig,
@@ -60,7 +61,13 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
     else:
         files = st.file_uploader(t(lang, "train.files"), type=["npy"], accept_multiple_files=True,
                                  key="tr_files")  # fmt: skip
-        arrays = {f.name.rsplit(".", 1)[0]: f.getvalue() for f in files or []}
+        arrays = {}
+        for file in files or []:
+            word = file.name.rsplit(".", 1)[0]
+            if CATEGORY.match(word):
+                arrays[word] = file.getvalue()
+            else:  # the name becomes a label every student sees: letters only
+                st.error(t(lang, "train.bad_file_name", file=escape_markdown(file.name)))
         words = list(arrays)
 
         def fetch(word: str, count: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,10 @@ from core.model_ref import ModelError, validate_model_id
 from core.quickdraw import FormatError, parse_ndjson_line, read_binary, read_ndjson, to_bitmap
 from core.quickdraw_source import npy_header, read_npy_bitmaps
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 300 cases per test in every run; `VTL_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py`
+# for a longer hunt.
+EXAMPLES = int(os.environ.get("VTL_FUZZ_EXAMPLES", "300"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _png(width: int, height: int) -> bytes:

@@ -153,6 +153,20 @@ def test_file_over_the_upload_cap(monkeypatch):
     assert caught.value.reason == "too_big_file"
 
 
+def test_a_200_mb_upload_is_refused_without_decoding(monkeypatch):
+    """Streamlit refuses it first (server.maxUploadSize); should one reach the app anyway, it is
+    refused by its size before any decoding."""
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("a 200 MB file was handed to the decoder")
+
+    monkeypatch.setattr(Image, "open", no_decoding)
+    data = b"\xff\xd8\xff\xe0" + bytes(200 * 2**20)
+    with pytest.raises(ImageInputError) as caught:
+        read_image(data, name="huge.jpg")
+    assert caught.value.reason == "too_big_file" and caught.value.detail == "200 MB"
+
+
 def test_unsupported_format_is_not_decoded(photo):
     with pytest.raises(ImageInputError) as caught:
         read_image(encode(photo, "ICO"))

@@ -101,3 +101,21 @@ def test_a_file_that_is_not_a_bitmap_file_is_named(page):
     assert [e.value for e in at.error] == [
         t("en", "train.bad_file", detail="dog\\.npy: not a \\.npy file")
     ]
+
+
+def test_a_file_named_with_html_is_not_used(page):
+    at = page
+    at.radio(key="tr_source").set_value("files").run()
+    bitmaps = SHARED / "data" / "quickdraw" / "numpy_bitmap"
+    files = [(f"{word}.npy", (bitmaps / f"{word}.npy").read_bytes(), "application/octet-stream")
+             for word in ("cat", "fish")]  # fmt: skip
+    files.append(('<a href="https:evil.test">cat.npy', files[0][1], "application/octet-stream"))
+    at.file_uploader(key="tr_files").set_value(files)
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "\\<a href" in at.error[0].value  # shown escaped, as text
+    at.slider(key="tr_per_class").set_value(100).run()
+    at.slider(key="tr_epochs").set_value(1).run()
+    at.button(key="tr_start").click().run()
+    confusion = [json.loads(c.proto.spec) for c in at.get("plotly_chart")][1]
+    assert confusion["data"][0]["x"] == ["cat", "fish"]
