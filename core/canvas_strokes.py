@@ -42,7 +42,7 @@ def canvas_to_strokes(json_data: dict | None) -> tuple[Stroke, ...]:
     strokes = []
     objects = json_data.get("objects") if isinstance(json_data, dict) else None
     for item in objects if isinstance(objects, list) else []:
-        if isinstance(item, dict) and item.get("type", "path").lower() == "path":
+        if isinstance(item, dict) and str(item.get("type", "path")).lower() == "path":
             try:
                 strokes.append(path_to_stroke(item.get("path") or []))
             except (ValueError, TypeError):

@@ -56,3 +56,8 @@ def test_other_objects_and_junk_are_ignored():
     ]}  # fmt: skip
     assert canvas_to_strokes(data) == (((1.0, 5.0), (1.0, 5.0)),)
     assert canvas_to_strokes(None) == () and canvas_to_strokes({"objects": None}) == ()
+
+
+def test_an_object_whose_type_is_not_text_is_ignored():
+    """Found by a 5,000-case fuzz run: `{"type": null}` raised AttributeError."""
+    assert canvas_to_strokes({"objects": [{"type": None}, {"type": 3, "path": []}]}) == ()
