@@ -5,6 +5,7 @@ Skips where no chromium is installed, except in CI, where a skipped browser test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -192,6 +193,8 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
 
 
 def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from core.quickdraw import read_ndjson
 
     data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
@@ -200,9 +203,14 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     page.goto(f"{app_url}/Quick_Draw_Explorer")
     page.get_by_text(t("en", "quickdraw.replay_title")).wait_for(timeout=60_000)
     grid = page.locator(".js-plotly-plot").first
-    grid.locator("g.points path.point").nth(2).click(force=True)  # the third thumbnail
     country = page.locator("[data-testid='stMetric']", has_text=t("en", "quickdraw.country"))
-    country.get_by_text(cats[2].countrycode, exact=True).wait_for(timeout=30_000)
+    picked = country.get_by_text(cats[2].countrycode, exact=True)
+    for _ in range(3):  # a click while plotly is still wiring its events is lost: click again
+        grid.locator("g.points path.point").nth(2).click(force=True)  # the third thumbnail
+        with contextlib.suppress(PlaywrightTimeout):
+            picked.wait_for(timeout=15_000)
+            break
+    picked.wait_for(timeout=1_000)
     points = page.locator("[data-testid='stMetric']", has_text=t("en", "quickdraw.points"))
     points.get_by_text(str(cats[2].points), exact=True).wait_for()
 
