@@ -116,10 +116,7 @@ class QuickDrawSource:
             prefix = self._extend("numpy_bitmap", word, prefix, needed - before)
             if len(prefix.data) == before:
                 break
-        available = (len(prefix.data) - header_end) // BITMAP_BYTES
-        take = min(count, rows, available)
-        body = prefix.data[header_end : header_end + take * BITMAP_BYTES]
-        return np.frombuffer(body, dtype=np.uint8).reshape(take, 28, 28)
+        return _bitmap_rows(prefix.data, header_end, rows, count)
 
     # The cache: the start of each file, `<cache>/<fmt>/<word>.part`, and `.complete` beside it
     # once the whole file is there.
@@ -239,9 +236,15 @@ def read_npy_bitmaps(data: bytes, count: int) -> np.ndarray:
     """The first `count` 28 × 28 bitmaps of a numpy_bitmap `.npy` file a student opened;
     raises `FormatError` (never unpickles: the rows are read as bytes)."""
     start, rows = npy_header(data)
-    take = min(count, rows, (len(data) - start) // BITMAP_BYTES)
-    if take <= 0:
+    bitmaps = _bitmap_rows(data, start, rows, count)
+    if not len(bitmaps):
         raise FormatError("the .npy file holds no drawing")
+    return bitmaps
+
+
+def _bitmap_rows(data: bytes, start: int, rows: int, count: int) -> np.ndarray:
+    """The first `count` of the `rows` bitmaps that begin at `start`, as far as `data` goes."""
+    take = max(0, min(count, rows, (len(data) - start) // BITMAP_BYTES))
     body = data[start : start + take * BITMAP_BYTES]
     return np.frombuffer(body, dtype=np.uint8).reshape(take, 28, 28)
 
