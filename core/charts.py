@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections import OrderedDict
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,6 +13,7 @@ from core.classification import Prediction
 from core.colours import label_colour
 from core.depth import downsample
 from core.detection import Box, Detection
+from core.result_cache import ResultCache
 
 DISPLAY_WIDTH = 800  # images are sent to the browser no wider than this
 
@@ -42,7 +42,8 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figur
     return figure
 
 
-_SOURCES: OrderedDict[str, tuple[str, float]] = OrderedDict()  # by image digest, a few kept
+# JPEG data URIs by image digest (about 100 KB each), under their own lock and byte bound.
+_SOURCES = ResultCache(8 * 2**20)
 
 
 def image_source(image: Image.Image, key: str | None = None) -> tuple[str, float]:
@@ -50,17 +51,15 @@ def image_source(image: Image.Image, key: str | None = None) -> tuple[str, float
 
     With a `key` (the image's digest) the encoding is kept, so a rerun that only moves a
     slider does not encode the photo again."""
-    if key is not None and key in _SOURCES:
-        return _SOURCES[key]
+    if key is not None and (kept := _SOURCES.get(key)) is not None:
+        return kept
     scale = min(1.0, DISPLAY_WIDTH / image.width)
     shown = image.resize((round(image.width * scale), round(image.height * scale)))
     buffer = io.BytesIO()
     shown.convert("RGB").save(buffer, format="JPEG", quality=85)
     encoded = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(), scale
     if key is not None:
-        _SOURCES[key] = encoded
-        while len(_SOURCES) > 16:
-            _SOURCES.popitem(last=False)
+        _SOURCES.put(key, encoded)
     return encoded
 
 

@@ -17,6 +17,20 @@
 - `VTL_ROUND_SECONDS` (20): a Pictionary round, as in Quick, Draw! (tests shorten it).
 - `VTL_NETWORK_TIMEOUT` (10): seconds a download waits for the server to answer before it is
   retried, then reported as too slow (Quick, Draw! files and model files).
+- `VTL_PRECISION` (auto): `auto`, `fp32` or `bf16`. `auto` runs a model's forward pass in
+  bfloat16 only on a device with native bfloat16 and only if a timed warm-up on load shows it
+  faster and agreeing with float32 (see `core/precision.py`).
+- `VTL_BATCH_MAX` (8): calls of several sessions that may share one forward pass (1: never).
+- `VTL_BATCH_WINDOW_MS` (5): how long a call waits for others to share its forward pass.
+- `VTL_BATCH_MEMORY_MB` (512): activations a batch may take; bounds its size per model.
+- `VTL_SINGLE_FLIGHT` (1): identical requests that arrive together wait for one computation;
+  `0` restores one computation per session (only to measure the difference).
+- `VTL_CACHE_BUDGET_MB` (300): every cache of computed things (results, decoded uploads,
+  Quick, Draw! drawings, figures) together, least recently used dropped first.
+- `VTL_TRAINING_BUDGET_MB` (700): memory the trainings of "Train your own" may take together,
+  each in its own worker process; a training that would exceed it waits in a queue.
+- `VTL_TRAINING_MAX_RUNNING` (2): trainings at once (each uses `VTL_TRAINING_THREADS`, 1, of
+  the server's cores, so the models keep answering).
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -41,10 +55,26 @@ class Settings:
     models_dir: Path
     round_seconds: float
     network_timeout: float
+    precision: str
+    batch_max: int
+    batch_window_ms: float
+    batch_memory_mb: int
+    single_flight: bool
+    cache_budget_mb: int
+    training_budget_mb: int
+    training_max_running: int
+    training_threads: int
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, allowed[0]).strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def settings() -> Settings:
@@ -68,4 +98,13 @@ def settings() -> Settings:
         ).expanduser(),
         round_seconds=float(os.environ.get("VTL_ROUND_SECONDS", "20")),
         network_timeout=float(os.environ.get("VTL_NETWORK_TIMEOUT", "10")),
+        precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16")),
+        batch_max=max(1, int(os.environ.get("VTL_BATCH_MAX", "8"))),
+        batch_window_ms=float(os.environ.get("VTL_BATCH_WINDOW_MS", "5")),
+        batch_memory_mb=int(os.environ.get("VTL_BATCH_MEMORY_MB", "512")),
+        single_flight=_flag(os.environ.get("VTL_SINGLE_FLIGHT", "1")),
+        cache_budget_mb=int(os.environ.get("VTL_CACHE_BUDGET_MB", "300")),
+        training_budget_mb=int(os.environ.get("VTL_TRAINING_BUDGET_MB", "700")),
+        training_max_running=max(1, int(os.environ.get("VTL_TRAINING_MAX_RUNNING", "2"))),
+        training_threads=max(1, int(os.environ.get("VTL_TRAINING_THREADS", "1"))),
     )

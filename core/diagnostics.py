@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import settings
+from core.i18n import t
+from core.model_runner import BatchPolicy
+from core.precision import PrecisionChoice
 
 
 def versions() -> dict[str, str]:
@@ -98,3 +101,19 @@ def network() -> list[Reachability]:
     )
     bucket = reach("quickdraw", f"{config.quickdraw_url.rstrip('/')}/full/simplified/cat.ndjson")
     return [hub, bucket]
+
+
+def precision_note(lang: str, choice: PrecisionChoice) -> str:
+    """The precision a loaded model runs in, and why, in the teacher's language."""
+    return t(
+        lang,
+        f"diagnostics.precision_{choice.reason}",
+        precision="bfloat16" if choice.precision == "bf16" else "float32",
+        fp32=round(choice.fp32_ms or 0),
+        bf16=round(choice.bf16_ms or 0),
+    )
+
+
+def batch_note(lang: str, policy: BatchPolicy) -> str:
+    """How many students' calls may share one forward pass of a model, and why."""
+    return t(lang, f"diagnostics.batch_{policy.reason}", size=policy.max_batch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -122,8 +123,10 @@ def train(
     train_x, train_y, val_x, val_y = split(images, labels, config.validation_share, config.seed)
     model = build_model(config.words)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
-    x_train, y_train = _tensor(train_x), torch.from_numpy(train_y.astype(np.int64))
-    x_val, y_val = _tensor(val_x), torch.from_numpy(val_y.astype(np.int64))
+    # Bitmaps stay uint8 (a byte a pixel) and become float32 one batch at a time: the whole
+    # set in float32 took four times the memory for as long as the training lasted.
+    y_train = torch.from_numpy(train_y.astype(np.int64))
+    y_val = torch.from_numpy(val_y.astype(np.int64))
     generator = torch.Generator().manual_seed(config.seed)
     steps = -(-len(y_train) // config.batch_size)
     result = TrainingResult(config, model, validation_images=val_x, validation_labels=val_y)
@@ -134,7 +137,7 @@ def train(
         loss_sum, correct = 0.0, 0
         for step in range(steps):
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            output = model(pixel_values=x_train[batch], labels=y_train[batch])
+            output = model(pixel_values=_tensor(train_x[batch.numpy()]), labels=y_train[batch])
             optimiser.zero_grad()
             output.loss.backward()
             optimiser.step()
@@ -145,7 +148,7 @@ def train(
             if should_stop and should_stop():
                 result.stopped_early = True
                 break
-        val_loss, predictions = evaluate(model, x_val, y_val)
+        val_loss, predictions = evaluate(model, val_x, y_val)
         accuracy = float((predictions == val_y).mean())
         seconds = time.perf_counter() - started
         train_accuracy = correct / len(y_train)
@@ -163,14 +166,19 @@ def train(
     return result
 
 
-def evaluate(model, x_val, y_val) -> tuple[float, np.ndarray]:
-    """Validation loss and predicted class per drawing."""
+def evaluate(model, val_x: np.ndarray, y_val, chunk: int = 1024) -> tuple[float, np.ndarray]:
+    """Validation loss and predicted class per drawing (uint8 bitmaps, a chunk at a time)."""
     import torch
 
     model.eval()
+    loss_sum, predictions = 0.0, []
     with torch.inference_mode():
-        output = model(pixel_values=x_val, labels=y_val)
-    return float(output.loss), output.logits.argmax(1).numpy()
+        for start in range(0, len(y_val), chunk):
+            labels = y_val[start : start + chunk]
+            output = model(pixel_values=_tensor(val_x[start : start + chunk]), labels=labels)
+            loss_sum += float(output.loss) * len(labels)
+            predictions.append(output.logits.argmax(1).numpy())
+    return loss_sum / max(len(y_val), 1), np.concatenate(predictions)
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -190,14 +198,31 @@ def most_confused(
 
 
 def save_model(result: TrainingResult, folder: Path, name: str) -> Path:
-    """The model in Hugging Face format (config, safetensors, image processor, labels, card)."""
-    from transformers import ViTImageProcessor
-
+    """The model in Hugging Face format (config, safetensors, image processor, labels, card);
+    raises `FileExistsError` rather than replace a model already saved under `name`."""
     if not NAME.match(name):
         raise ValueError(
             "names use letters, digits, - and _ (40 at most), starting with a letter or digit"
         )
     target = model_path(folder, name)
+    if target.exists():
+        raise FileExistsError(f"a model called {name!r} already exists")
+    # Written in a hidden folder, then renamed: a save cut short (a full disk, a killed server)
+    # never shows up as a model, and two students saving the same name cannot mix files.
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder))
+    try:
+        _write_model(result, partial)
+        partial.rename(target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_model(result: TrainingResult, target: Path) -> None:
+    from transformers import ViTImageProcessor
+
     result.model.save_pretrained(target, safe_serialization=True)
     ViTImageProcessor(
         size={"height": SIZE, "width": SIZE}, image_mean=[MEAN] * 3, image_std=[STD] * 3,
@@ -211,7 +236,6 @@ def save_model(result: TrainingResult, folder: Path, name: str) -> Path:
         "data": "Quick, Draw! dataset, Google, CC BY 4.0",
     }
     (target / "training.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
-    return target
 
 
 def model_path(folder: Path, name: str) -> Path:

@@ -22,7 +22,8 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers 
 UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 # JPEGs are decoded at a reduced scale (1/2, 1/4 or 1/8) as long as both sides stay at least
-# this long (each task page asks for what its models need, see `TaskSpec.input_side`): decoding
+# this long, and images of other formats reduced after decoding (a 49-megapixel PNG is 147 MB
+# decoded; a class uploading them must not keep gigabytes) (each task page asks for what its models need, see `TaskSpec.input_side`): decoding
 # 12 megapixels in full costs more than a ViT forward pass.
 DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
@@ -111,6 +112,9 @@ def read_image(
             image.load()
             image = ImageOps.exif_transpose(image)
             rgb = _to_rgb(image)
+            if min(rgb.size) >= 4 * draft_side:  # what JPEG draft mode does, for any format
+                rgb = rgb.reduce(min(rgb.size) // (2 * draft_side))
+                drafted = True
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

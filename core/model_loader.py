@@ -15,7 +15,6 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ from typing import Any
 from core.config import settings
 from core.hub_download import Progress, fetch_model
 from core.model_ref import ModelError, ModelRef, first_line, reason_for
+from core.model_runner import BatchPolicy, ModelWorker, batch_policy
+from core.precision import PrecisionChoice, choose_precision
 
 
 def pick_device(preference: str = "auto") -> str:
@@ -91,6 +92,37 @@ def build_pipeline(ref: ModelRef, progress: Progress | None = None) -> Any:
         raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
 
 
+@dataclass(frozen=True)
+class RunPolicy:
+    """How a loaded model runs: its precision and how many calls may share a forward pass."""
+
+    precision: PrecisionChoice = PrecisionChoice("fp32", "setting")
+    batch: BatchPolicy = BatchPolicy()
+
+
+def choose_policy(ref: ModelRef, pipe: Any) -> RunPolicy:
+    """Precision (timed warm-up, `VTL_PRECISION`) and batching (`VTL_BATCH_MAX`, the task's
+    `batchable`, `VTL_BATCH_MEMORY_MB`) for a freshly built pipeline."""
+    from core.image_input import sample_photo
+    from core.registry import SAMPLE_PHOTOS, TASKS
+
+    config = settings()
+    if not hasattr(pipe, "model"):  # not a transformers pipeline (tests' stand-ins)
+        return RunPolicy()
+    sample = sample_photo(SAMPLE_PHOTOS[0].id).image
+    precision = choose_precision(pipe, config.precision, sample)
+    spec = TASKS.get(ref.task)
+    side = getattr(pipe.model.config, "image_size", 224)
+    side = side if isinstance(side, int) else max(side)
+    # Activations of one image: about 1 KB per input pixel (256 float32 channels at the
+    # input's resolution) is an upper bound for the classifiers offered here.
+    per_image = side * side * 1024
+    batch = batch_policy(
+        bool(spec and spec.batchable), per_image, config.batch_memory_mb * 2**20, config.batch_max
+    )
+    return RunPolicy(precision, batch)
+
+
 @dataclass
 class LoadedModel:
     """A built pipeline in the cache, with what the diagnostics need to know about it."""
@@ -99,32 +131,56 @@ class LoadedModel:
     pipe: Any
     nbytes: int
     load_seconds: float
+    policy: RunPolicy = field(default_factory=RunPolicy)
     calls: int = 0
     last_used: float = field(default_factory=time.time)
-    _worker: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="model"), repr=False
-    )
+    _worker: ModelWorker | None = field(default=None, repr=False)
     _count: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the pipeline on the model's own thread, where the calls of every session queue.
+    def __post_init__(self) -> None:
+        batching = self.policy.batch.max_batch > 1
+        self._worker = ModelWorker(
+            _run_one(self.ref, self.pipe),
+            _run_many(self.ref, self.pipe) if batching else None,
+            self.policy.batch.max_batch,
+            settings().batch_window_ms / 1000,
+        )
 
-        Pipelines are not thread-safe, so one call at a time per model; and torch then runs on
-        one thread per model, so 20 sessions waiting add no per-thread buffers (oneDNN, OpenMP)
-        to memory (measured in benchmarks/classroom_load.py)."""
+    @property
+    def batches(self) -> list[int]:
+        """Sizes of the model's last forward passes (1 when a call ran alone)."""
+        return list(self._worker.batches)
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the pipeline on the model's own thread, where the calls of every session queue
+        and share a forward pass where the policy allows (see `core.model_runner`)."""
         with self._count:
             self.calls += 1
             self.last_used = time.time()
-        return self._worker.submit(self._call, args, kwargs).result()
+        return self._worker.submit(args, kwargs)
 
-    def _call(self, args: tuple, kwargs: dict) -> Any:
+
+def _run_one(ref: ModelRef, pipe: Any) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            return self.pipe(*args, **kwargs)
+            return pipe(*args, **kwargs)
         except Exception as exc:
             _forget(exc)  # the activations of a run that ran out of memory, say
-            raise ModelError(self.ref.id, reason_for(exc), first_line(exc)) from exc
+            raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
         finally:
             give_back_freed_memory()
+
+    return run
+
+
+def _run_many(ref: ModelRef, pipe: Any) -> Callable[[list, dict], list]:
+    def run(images: list, kwargs: dict) -> list:
+        try:
+            return list(pipe(images, batch_size=len(images), **kwargs))
+        finally:
+            give_back_freed_memory()
+
+    return run
 
 
 class ModelCache:
@@ -135,17 +191,20 @@ class ModelCache:
         budget_bytes: int,
         build: Callable[[ModelRef, Progress | None], Any] = build_pipeline,
         measure: Callable[[Any], int] = model_nbytes,
+        tune: Callable[[ModelRef, Any], RunPolicy] = choose_policy,
     ) -> None:
         self.budget_bytes = budget_bytes
         self._build = build
         self._measure = measure
+        self._tune = tune
         self._entries: OrderedDict[ModelRef, LoadedModel] = OrderedDict()
         self._building: dict[ModelRef, threading.Lock] = {}  # one build per model at a time
         self._lock = threading.RLock()  # guards the two dicts; never held while building
 
     @property
     def used_bytes(self) -> int:
-        return sum(entry.nbytes for entry in self._entries.values())
+        with self._lock:
+            return sum(entry.nbytes for entry in self._entries.values())
 
     def loaded(self) -> list[LoadedModel]:
         """The models in memory, least recently used first."""
@@ -174,7 +233,9 @@ class ModelCache:
             try:
                 started = time.perf_counter()
                 pipe = self._build(ref, progress)
-                entry = LoadedModel(ref, pipe, self._measure(pipe), time.perf_counter() - started)
+                policy = self._tune(ref, pipe)
+                seconds = time.perf_counter() - started
+                entry = LoadedModel(ref, pipe, self._measure(pipe), seconds, policy)
             except BaseException as exc:  # out of memory, a missing package…: give it all back
                 _forget(exc)
                 raise

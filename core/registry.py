@@ -19,6 +19,10 @@ class TaskSpec:
     icon: str
     page: str | None  # the page that runs it, None until it exists
     input_side: int  # the smallest side a large photo is decoded at: what the models need
+    # Calls of several sessions may share one forward pass: only where every image becomes a
+    # tensor of the same shape (classifiers resize to a square; the others keep the aspect
+    # ratio, so their inputs cannot be stacked). See core/model_runner.py.
+    batchable: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ TASKS: dict[str, TaskSpec] = {
         # classifiers see 224–288 px; Depth Anything sees 518 px; segmentation runs at 384 px
         # (core.segmentation.INPUT_SIDE); DETR and YOLOS resize the short side to 800 px, but a
         # 12-megapixel photo decoded at 1/4 (750 px) costs half the time of 1/2 for a 7 % upscale
-        TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py", 300),
+        TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py", 300, True),
         TaskSpec("object-detection", "📦", "pages/2_Object_Detection.py", 600),
         TaskSpec("depth-estimation", "🌄", "pages/3_Depth_Estimation.py", 518),
         TaskSpec("image-segmentation", "🧩", "pages/4_Image_Segmentation.py", 360),

@@ -1,18 +1,21 @@
 """The "Train your own" page's sections (Streamlit widgets over `core.doodle_training`).
 
-A run trains inside the page's script, so the Stop button works the Streamlit way: clicking it
-starts a new run, which interrupts the training. Each finished epoch is kept in the student's
-session first, so what was learned until then is still there to inspect and save.
+A training runs in a worker process (`core.training_queue`); the page follows it, polling its
+place in the queue or its progress, and the Stop button asks it to end after its current step.
+The model of each finished epoch comes back, so what was learned until then can be inspected and
+saved. Leaving the page does not stop it: coming back, the page follows it again.
 """
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 
-from core.app_cache import shared_results
+from core.app_cache import shared_results, shared_trainings
 from core.config import settings
 from core.doodle_training import (
     CATEGORY,
@@ -27,16 +30,16 @@ from core.doodle_training import (
     rename_model,
     save_model,
     saved_models,
-    train,
 )
 from core.i18n import t
 from core.quickdraw import FormatError, word_in
 from core.quickdraw_source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
 from core.registry import QUICKDRAW_WORDS
 from core.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
+from core.training_queue import ACTIVE, TrainingQueue, TrainingRefused
 from core.widgets import escape_markdown
 
-RESULT, RUNNING, RUNS = "tr_result", "tr_running", "tr_runs"  # the student's own session
+RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
 DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
 
 
@@ -87,10 +90,10 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
     return TrainingConfig(tuple(words), per_class, epochs, int(seed)), fetch
 
 
-def run_training(
+def start_training(
     lang: str, config: TrainingConfig, fetch: Callable[[str, int], np.ndarray]
 ) -> None:
-    """Fetch the bitmaps (once per choice), then train with a progress bar and live curves."""
+    """Fetch the bitmaps (once per choice), then queue the training in a worker process."""
     key = ("bitmaps", st.session_state.get("tr_source"), config.words, config.per_class)
     data = shared_results().get(key) if key[1] == "bucket" else None
     if data is None:
@@ -112,29 +115,79 @@ def run_training(
         if key[1] == "bucket":
             shared_results().put(key, data)
     images, labels = data
-    bar = st.progress(0.0, text=t(lang, "train.training"))
-    curves = st.empty()
+    trainings = shared_trainings()
+    try:
+        job = trainings.submit(config, images, labels)
+    except TrainingRefused as err:
+        st.error(t(lang, "train.refused", needed=err.needed_mb, budget=err.budget_mb))
+        return
+    st.session_state[JOB] = TrainingTicket(trainings, job)
 
-    def on_step(done: int, total: int) -> None:
-        bar.progress(done / total, text=t(lang, "train.step", done=done, total=total))
 
-    def keep(result: TrainingResult) -> None:
-        st.session_state[RESULT] = result
+class TrainingTicket:
+    """A session's training. When the session ends, Streamlit drops its state and with it this
+    ticket: the training is then stopped and what it holds is freed."""
 
-    def on_epoch(stats) -> None:
-        history = [*st.session_state.get("tr_live", []), stats]
-        st.session_state["tr_live"] = history
-        curves.plotly_chart(_curves(lang, history), key=f"tr_live_{stats.epoch}")
+    def __init__(self, trainings: TrainingQueue, job: int) -> None:
+        self.job = job
+        weakref.finalize(self, trainings.forget, job)
 
-    st.session_state[RUNNING] = True
-    st.session_state["tr_live"] = []
-    result = train(config, images, labels, on_epoch=on_epoch, on_step=on_step, keep=keep)
-    st.session_state[RUNNING] = False
-    runs = st.session_state.setdefault(RUNS, [])
-    runs.append({"per_class": config.per_class, "accuracy": result.validation_accuracy,
-                 "classes": len(config.words)})  # fmt: skip
-    bar.empty()
+
+def training_active() -> bool:
+    """Whether this session has a training queued or running."""
+    ticket = st.session_state.get(JOB)
+    view = shared_trainings().view(ticket.job) if ticket else None
+    return view is not None and view.state in ACTIVE
+
+
+def stop_training() -> None:
+    """Leave the queue, or stop the running training after its current step."""
+    ticket = st.session_state.get(JOB)
+    if ticket is not None:
+        shared_trainings().stop(ticket.job)
+
+
+def follow_training(lang: str) -> None:
+    """While the session's training waits or runs: its place in the queue, or a progress bar
+    and live curves. Once it ends, its model becomes the result shown below."""
+    ticket = st.session_state.get(JOB)
+    if ticket is None:
+        return
+    trainings = shared_trainings()
+    status, curves = st.empty(), st.empty()
+    shown = -1
+    while (view := trainings.view(ticket.job)) is not None and view.state in ACTIVE:
+        if view.state == "queued":
+            status.info(t(lang, "train.queued", position=view.position,
+                          seconds=round(view.wait_seconds)))  # fmt: skip
+        elif view.total_steps:
+            text = t(lang, "train.step", done=view.step, total=view.total_steps)
+            status.progress(view.step / view.total_steps, text=text)
+        else:
+            status.progress(0.0, text=t(lang, "train.training"))
+        if len(view.history) != shown and view.history:
+            shown = len(view.history)
+            curves.plotly_chart(_curves(lang, view.history), key=f"tr_live_{shown}")
+        time.sleep(0.25)
+    status.empty()
     curves.empty()
+    del st.session_state[JOB]
+    if view is None:
+        return
+    trainings.forget(ticket.job)
+    if view.result is not None:
+        st.session_state[RESULT] = view.result
+    if view.state == "stopped":
+        st.warning(t(lang, "train.stopped"))
+    elif view.state == "left":
+        st.info(t(lang, "train.left"))
+    elif view.state == "failed":
+        st.error(t(lang, "train.failed", detail=escape_markdown(view.error)))
+    if view.state == "done" and view.result is not None:
+        runs = st.session_state.setdefault(RUNS, [])
+        runs.append({"per_class": view.result.config.per_class,
+                     "accuracy": view.result.validation_accuracy,
+                     "classes": len(view.result.config.words)})  # fmt: skip
 
 
 def _curves(lang: str, history):
@@ -146,9 +199,6 @@ def _curves(lang: str, history):
 def show_result(lang: str) -> None:
     """Accuracy, curves, confusion matrix, the most confused pairs and misclassified drawings."""
     result: TrainingResult | None = st.session_state.get(RESULT)
-    if st.session_state.get(RUNNING):  # the Stop button interrupted the last run
-        st.session_state[RUNNING] = False
-        st.warning(t(lang, "train.stopped"))
     if result is None:
         return
     words = result.config.words
@@ -186,8 +236,12 @@ def save_and_manage(lang: str) -> None:
             try:
                 save_model(result, folder, name.strip())
                 st.success(t(lang, "train.saved", name=name.strip()))
+            except FileExistsError:
+                st.error(t(lang, "train.name_taken", name=escape_markdown(name.strip())))
             except ValueError:
                 st.error(t(lang, "train.bad_name"))
+            except OSError as err:  # a full or read-only disk: nothing half-saved is listed
+                st.error(t(lang, "train.save_failed", detail=escape_markdown(str(err))))
     models = saved_models(folder)
     if not models:
         return

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
-from core.app_cache import shared_images, shared_models, shared_results
+from core.app_cache import shared_models, shared_results
 from core.classification import ClassificationResult
 from core.config import settings
 from core.i18n import LANGUAGES, language_from_locale, t
@@ -97,20 +97,17 @@ def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
     name = file.name or f"{source}.jpg"
     # Decoding a 12-megapixel JPEG costs more than the rest of a rerun: decode once per content.
     side = TASKS[task].input_side
-    key = (image_digest(data), source, name, side)
-    decoded = shared_images().get(key)
-    if decoded is not None:
-        return decoded
+    key = ("image", image_digest(data), source, name, side)
     try:
-        decoded = read_image(data, source=source, name=name, draft_side=side)
+        return shared_results().get_or_compute(
+            key, lambda: read_image(data, source=source, name=name, draft_side=side)
+        )
     except ImageInputError as err:
         limits = settings()
         limit = limits.max_upload_mb if err.reason == "too_big_file" else None
         limit = limit or round(limits.max_image_pixels / 1e6)
         st.error(t(lang, f"input.error.{err.reason}", detail=err.detail, limit=limit))
         return None
-    shared_images().put(key, decoded)
-    return decoded
 
 
 def sample_gallery(lang: str, prefix: str) -> InputImage:
@@ -248,19 +245,17 @@ def run_cached(
     compute: Callable[..., Result],
     *options: Hashable,
 ) -> Result | None:
-    """`compute(model, image, *options)` once per (model, image, computation, options);
+    """`compute(model, image, *options)` once per (model, image, computation, options), even
+    when a whole class asks at the same moment (the others wait for that one computation);
     errors are shown in the student's language, not raised."""
-    key = (ref, image.digest, compute.__module__, compute.__qualname__, options)
-    results = shared_results()
-    result = results.get(key)
-    if result is None:
-        try:
-            result = compute(load_model(lang, ref), image.image, *options)
-        except ModelError as err:
-            show_model_error(lang, err, ref.task)
-            return None
-        results.put(key, result)
-    return result
+    key = ("result", ref, image.digest, compute.__module__, compute.__qualname__, options)
+    try:
+        return shared_results().get_or_compute(
+            key, lambda: compute(load_model(lang, ref), image.image, *options)
+        )
+    except ModelError as err:
+        show_model_error(lang, err, ref.task)
+        return None
 
 
 def models_table(lang: str, task: str) -> pd.DataFrame:

@@ -3,7 +3,16 @@
 import streamlit as st
 
 from core.i18n import t
-from core.training_views import choose_data, run_training, runs_chart, save_and_manage, show_result
+from core.training_views import (
+    choose_data,
+    follow_training,
+    runs_chart,
+    save_and_manage,
+    show_result,
+    start_training,
+    stop_training,
+    training_active,
+)
 from core.widgets import page_start
 
 lang = page_start("train.name", "🧠")
@@ -13,10 +22,12 @@ st.markdown(t(lang, "train.intro"))
 choice = choose_data(lang)
 start, stop = st.columns([1, 5])
 clicked = start.button(t(lang, "train.start"), type="primary", key="tr_start",
-                       disabled=choice is None)  # fmt: skip
-stop.button(t(lang, "train.stop"), key="tr_stop")  # any click starts a new run: training stops
+                       disabled=choice is None or training_active())  # fmt: skip
+if stop.button(t(lang, "train.stop"), key="tr_stop"):
+    stop_training()
 if clicked and choice is not None:
-    run_training(lang, *choice)
+    start_training(lang, *choice)
+follow_training(lang)
 show_result(lang)
 save_and_manage(lang)
 runs_chart(lang)

@@ -5,13 +5,22 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.app_cache import shared_models
+from core.app_cache import shared_models, shared_results, shared_trainings
 from core.config import settings
-from core.diagnostics import caches, folder_mb, network, resident_mb, versions
+from core.diagnostics import (
+    batch_note,
+    caches,
+    folder_mb,
+    network,
+    precision_note,
+    resident_mb,
+    versions,
+)
 from core.i18n import t
 from core.model_loader import pick_device
 from core.widgets import page_start
 
+KINDS = ("result", "image", "quickdraw", "bitmaps")
 lang = page_start("diagnostics.name", "🩺")
 st.title(t(lang, "diagnostics.title"))
 st.markdown(t(lang, "diagnostics.intro"))
@@ -40,6 +49,8 @@ if loaded:
             "MB": round(entry.nbytes / 2**20),
             t(lang, "diagnostics.col_calls"): entry.calls,
             t(lang, "diagnostics.col_last_use"): f"{now - entry.last_used:.0f} s",
+            t(lang, "diagnostics.col_precision"): precision_note(lang, entry.policy.precision),
+            t(lang, "diagnostics.col_batch"): batch_note(lang, entry.policy.batch),
         }
         for entry in reversed(loaded)
     ]
@@ -49,6 +60,24 @@ else:
 if st.button(t(lang, "diagnostics.free"), key="diag_free", disabled=not loaded):
     models.clear()
     st.rerun()
+
+st.header(t(lang, "diagnostics.classroom_title"))
+results, trainings = shared_results(), shared_trainings()
+left, middle, right = st.columns(3)
+left.metric(t(lang, "diagnostics.computed"), f"{results.used_bytes / 2**20:.0f} MB",
+            help=t(lang, "diagnostics.computed_help", budget=results.budget_bytes >> 20))  # fmt: skip
+middle.metric(t(lang, "diagnostics.trainings"), f"{trainings.running()} + {trainings.queued()}",
+              help=t(lang, "diagnostics.trainings_help", most=trainings.max_running))  # fmt: skip
+right.metric(t(lang, "diagnostics.training_memory"), f"{trainings.used_bytes() >> 20} MB",
+             help=t(lang, "diagnostics.training_memory_help",
+                    budget=trainings.budget_bytes >> 20))  # fmt: skip
+usage = results.usage_by_kind()
+if usage:
+    st.dataframe(
+        pd.DataFrame([{t(lang, "diagnostics.col_kind"): t(lang, f"diagnostics.kind_{kind if kind in KINDS else 'other'}"),
+                       "MB": round(size / 2**20, 1)} for kind, size in usage.items()]),
+        hide_index=True, key="diag_computed",
+    )  # fmt: skip
 
 st.header(t(lang, "diagnostics.caches_title"))
 st.dataframe(

@@ -12,6 +12,9 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="vtl-hf-home-"))
 os.environ.pop("VTL_LOCAL_MODELS", None)
+# Pages are checked against the same pipeline run outside the app, in float32; the bfloat16
+# path has its own agreement tests (tests/test_precision.py).
+os.environ.setdefault("VTL_PRECISION", "fp32")
 
 from tests.model_factory import REPLICAS, SHARED, TINY_BUILDERS, build_tiny  # noqa: E402
 

@@ -1,0 +1,286 @@
+"""Trainings a class can run at once: each in its own worker process, within a memory budget.
+
+A class pressing "Train" together must not sink the server that answers everyone: six
+trainings in the server's own process took it from 1.3 GB to 6.5 GB and kept 0.7 GB after they
+ended. Here each training runs in a worker process (spawned, so it shares no threads or locks
+with the server), on a bounded number of threads, and its memory goes back to the system when
+it ends. At most `max_running` run at once, and only while their estimated memory fits
+`budget_bytes`; the others wait in a queue, first come first served, and start by themselves.
+
+The worker streams its progress (steps, each epoch's figures, the model after each epoch) over
+a pipe; the page reads a `JobView`. A worker that dies (killed, out of memory) is reported as
+such, with what its finished epochs left.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.doodle_training import EpochStats, TrainingConfig, TrainingResult, build_model
+
+# A worker process before its data: Python, torch and transformers imported (measured with
+# benchmarks/classroom_load.py --trainings: about 280 MB private memory with the CUDA build of
+# torch, less with the CPU build).
+WORKER_BASE_BYTES = 300 * 2**20
+# Activations, gradients and optimiser state of the small ResNet at batch 128.
+WORKER_TRAINING_BYTES = 60 * 2**20
+# Training throughput on one core of the development machine (drawings per second), for the
+# queue's wait estimate before a training has reported its own pace.
+DRAWINGS_PER_SECOND = 1500.0
+ACTIVE = ("queued", "running")
+
+
+def estimate_bytes(config: TrainingConfig, images: np.ndarray) -> int:
+    """Memory a training's worker will hold at its peak (uint8 bitmaps, a batch at a time)."""
+    return WORKER_BASE_BYTES + WORKER_TRAINING_BYTES + 2 * int(images.nbytes)
+
+
+def estimate_seconds(config: TrainingConfig, drawings: int) -> float:
+    """Seconds a training of `drawings` bitmaps should take, from the measured pace."""
+    return 5.0 + drawings * config.epochs / DRAWINGS_PER_SECOND
+
+
+class TrainingRefused(ValueError):
+    """A training that could never fit the budget, however long it waited."""
+
+    def __init__(self, needed_bytes: int, budget_bytes: int) -> None:
+        super().__init__(f"needs {needed_bytes >> 20} MB, the budget is {budget_bytes >> 20} MB")
+        self.needed_mb = needed_bytes >> 20
+        self.budget_mb = budget_bytes >> 20
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What a student's page shows of their training, at one moment."""
+
+    state: str  # queued, running, done, stopped, failed, left
+    position: int  # 1 = next to start (queued only)
+    wait_seconds: float  # estimated time before it starts (queued) or ends (running)
+    step: int
+    total_steps: int
+    history: tuple[EpochStats, ...]
+    result: TrainingResult | None  # the model after its last finished epoch
+    error: str  # why a failed training failed
+
+
+@dataclass
+class _Job:
+    id: int
+    config: TrainingConfig
+    needed: int
+    drawings: int
+    images: np.ndarray | None
+    labels: np.ndarray | None
+    state: str = "queued"
+    submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    step: int = 0
+    total_steps: int = 0
+    history: list[EpochStats] = field(default_factory=list)
+    result: TrainingResult | None = None
+    error: str = ""
+    stop: Any = None  # a multiprocessing Event
+    process: Any = None
+
+
+class TrainingQueue:
+    """Trainings in worker processes: at most `max_running`, within `budget_bytes`."""
+
+    def __init__(self, budget_bytes: int, max_running: int = 2, threads: int = 1) -> None:
+        self.budget_bytes = budget_bytes
+        self.max_running = max_running
+        self.threads = threads
+        self._jobs: dict[int, _Job] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._context = multiprocessing.get_context("spawn")
+
+    def submit(self, config: TrainingConfig, images: np.ndarray, labels: np.ndarray) -> int:
+        """Queue a training; it starts as soon as it fits. Raises `TrainingRefused` if it
+        never could, and `ValueError` on a configuration the page does not offer."""
+        config.check()
+        images = np.ascontiguousarray(images, dtype=np.uint8)
+        needed = estimate_bytes(config, images)
+        if needed > self.budget_bytes:
+            raise TrainingRefused(needed, self.budget_bytes)
+        job = _Job(next(self._ids), config, needed, len(labels), images, np.asarray(labels))
+        with self._lock:
+            self._jobs[job.id] = job
+            self._admit()
+        return job.id
+
+    def view(self, job_id: int) -> JobView | None:
+        """The training's state now, or None if it was forgotten."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            queued = [other for other in self._jobs.values() if other.state == "queued"]
+            position = queued.index(job) + 1 if job.state == "queued" else 0
+            wait = self._wait(job, queued[: max(position - 1, 0)])
+            return JobView(
+                job.state, position, wait, job.step, job.total_steps, tuple(job.history),
+                job.result, job.error,
+            )  # fmt: skip
+
+    def stop(self, job_id: int) -> None:
+        """Leave the queue, or end a running training after the step it is on (what its
+        finished epochs learned is kept)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            if job.state == "queued":
+                job.state, job.images, job.labels = "left", None, None
+                self._admit()
+            elif job.state == "running":
+                job.stop.set()
+
+    def forget(self, job_id: int) -> None:
+        """Stop the training if it still runs and drop everything it holds (a session ended)."""
+        self.stop(job_id)
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.state != "running":
+                del self._jobs[job_id]
+            elif job is not None:
+                job.error = "forgotten"  # dropped by its monitor once the worker ends
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(job.state == "running" for job in self._jobs.values())
+
+    def queued(self) -> int:
+        with self._lock:
+            return sum(job.state == "queued" for job in self._jobs.values())
+
+    def used_bytes(self) -> int:
+        """The estimated memory of the running trainings."""
+        with self._lock:
+            return sum(job.needed for job in self._jobs.values() if job.state == "running")
+
+    def _wait(self, job: _Job, ahead: list[_Job]) -> float:
+        now = time.monotonic()
+        if job.state == "running":
+            return _remaining(job, now)
+        running = [_remaining(o, now) for o in self._jobs.values() if o.state == "running"]
+        ahead_seconds = sum(estimate_seconds(o.config, o.drawings) for o in ahead)
+        return min(running, default=0.0) + ahead_seconds / self.max_running
+
+    def _admit(self) -> None:
+        """Start queued trainings in order while they fit (called with the lock held)."""
+        for job in [j for j in self._jobs.values() if j.state == "queued"]:
+            running = [j for j in self._jobs.values() if j.state == "running"]
+            used = sum(j.needed for j in running)
+            if len(running) >= self.max_running or used + job.needed > self.budget_bytes:
+                return  # first come, first served: nobody overtakes the head of the queue
+            self._start(job)
+
+    def _start(self, job: _Job) -> None:
+        receive, send = self._context.Pipe(duplex=False)
+        job.stop = self._context.Event()
+        job.process = self._context.Process(
+            target=train_in_worker,
+            args=(send, job.stop, job.config, job.images, job.labels, self.threads),
+            name=f"vtl-training-{job.id}",
+            daemon=True,
+        )
+        job.process.start()
+        send.close()  # the worker holds the only writing end: its death ends our reading
+        job.images = job.labels = None
+        job.state, job.started = "running", time.monotonic()
+        threading.Thread(target=self._follow, args=(job, receive), daemon=True).start()
+
+    def _follow(self, job: _Job, receive: Any) -> None:
+        """Read the worker's messages until it ends; then free its place in the budget."""
+        validation: tuple[np.ndarray, np.ndarray] | None = None
+        finished = False
+        while True:
+            try:
+                kind, *payload = receive.recv()
+            except (EOFError, OSError):
+                break
+            with self._lock:
+                if kind == "step":
+                    job.step, job.total_steps = payload
+                elif kind == "validation":
+                    validation = payload[0], payload[1]
+                elif kind == "epoch":
+                    stats, weights, predictions, stopped = payload
+                    job.history.append(stats)
+                    job.result = _rebuild(job, weights, validation, predictions, stopped)
+                elif kind == "done":
+                    finished = True
+                elif kind == "error":
+                    job.error = payload[0]
+        receive.close()
+        job.process.join()
+        with self._lock:
+            if finished:
+                job.state = "stopped" if job.stop.is_set() else "done"
+            else:
+                job.state = "failed"
+                job.error = job.error or f"exit code {job.process.exitcode}"
+            job.process = None
+            if job.error == "forgotten":
+                self._jobs.pop(job.id, None)
+            self._admit()
+
+
+def _remaining(job: _Job, now: float) -> float:
+    """Seconds a running training has left: from its own pace once it has one."""
+    elapsed = now - (job.started or now)
+    total = estimate_seconds(job.config, job.drawings)
+    if job.step:
+        total = elapsed * job.total_steps / job.step
+    return max(0.0, total - elapsed)
+
+
+def _rebuild(job: _Job, weights, validation, predictions, stopped: bool) -> TrainingResult:
+    import torch
+
+    model = build_model(job.config.words)
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()})
+    images, labels = validation if validation is not None else (None, None)
+    return TrainingResult(
+        job.config, model, list(job.history), images, labels, predictions, stopped
+    )
+
+
+def train_in_worker(send, stop, config, images, labels, threads: int) -> None:
+    """The worker process: train, streaming progress and each epoch's model to the server."""
+    try:
+        import torch
+
+        from core.doodle_training import split, train
+
+        torch.set_num_threads(threads)
+        _, _, val_x, val_y = split(images, labels, config.validation_share, config.seed)
+        send.send(("validation", val_x, val_y))
+        last = [0.0]
+
+        def on_step(done: int, total: int) -> None:
+            if done == total or time.monotonic() - last[0] > 0.2:
+                last[0] = time.monotonic()
+                send.send(("step", done, total))
+
+        def keep(result: TrainingResult) -> None:
+            weights = {k: v.detach().numpy().copy() for k, v in result.model.state_dict().items()}
+            send.send(
+                ("epoch", result.history[-1], weights, result.validation_predictions,
+                 result.stopped_early)
+            )  # fmt: skip
+
+        train(config, images, labels, on_step=on_step, should_stop=stop.is_set, keep=keep)
+        send.send(("done",))
+    except Exception as exc:  # reported to the student; the worker then ends
+        send.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
+    finally:
+        send.close()

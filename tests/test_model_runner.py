@@ -1,0 +1,124 @@
+"""Micro-batching: calls of several sessions that arrive together share a forward pass where
+the task allows it, and each session gets exactly the answer it would get alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from core.classification import classify
+from core.image_input import sample_photo
+from core.model_loader import ModelCache
+from core.model_ref import ModelRef
+from core.model_runner import ModelWorker, batch_policy
+from core.registry import SAMPLE_PHOTOS
+
+VIT = ModelRef("google/vit-base-patch16-224", "image-classification")
+DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+
+
+def _photos(count: int):
+    photos = [sample_photo(s.id).image for s in SAMPLE_PHOTOS]
+    return [photos[i % len(photos)].rotate(7 * i) for i in range(count)]
+
+
+def test_concurrent_classifications_are_batched_and_equal_one_at_a_time(local_models, monkeypatch):
+    monkeypatch.setenv("VTL_BATCH_WINDOW_MS", "100")
+    model = ModelCache(10**9).get(VIT)
+    assert model.policy.batch.reason == "on" and model.policy.batch.max_batch == 8
+    photos = _photos(8)
+    alone = [classify(model, photo) for photo in photos]
+    barrier = threading.Barrier(len(photos))
+
+    def session(photo):
+        barrier.wait()
+        return classify(model, photo)
+
+    with ThreadPoolExecutor(len(photos)) as pool:
+        together = list(pool.map(session, photos))
+    assert max(model.batches) > 1  # some calls shared a forward pass
+    for one, other in zip(alone, together):
+        assert [p.label for p in one.predictions] == [p.label for p in other.predictions]
+        assert [p.score for p in one.predictions] == pytest.approx(
+            [p.score for p in other.predictions], abs=1e-5
+        )
+
+
+def test_detection_is_never_batched(local_models):
+    model = ModelCache(10**9).get(DETR)
+    assert model.policy.batch.max_batch == 1 and model.policy.batch.reason == "task"
+
+
+def test_batching_off_restores_one_call_at_a_time(local_models, monkeypatch):
+    monkeypatch.setenv("VTL_BATCH_MAX", "1")
+    model = ModelCache(10**9).get(VIT)
+    assert model.policy.batch.reason == "off"
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda photo: classify(model, photo), _photos(4)))
+    assert model.batches == [1] * 4
+
+
+def test_policy_bounded_by_memory():
+    assert batch_policy(True, 50 * 2**20, 512 * 2**20, 8).max_batch == 8
+    assert batch_policy(True, 100 * 2**20, 512 * 2**20, 8).max_batch == 5
+    assert batch_policy(True, 300 * 2**20, 512 * 2**20, 8).reason == "memory"
+    assert batch_policy(False, 1, 512 * 2**20, 8).reason == "task"
+
+
+def _slow_worker(window: float = 0.05):
+    seen: list[list] = []
+
+    def one(value, **options):
+        time.sleep(0.05)
+        if value == "bad":
+            raise ValueError("bad image")
+        return (value, options)
+
+    def many(values, options):
+        seen.append(list(values))
+        if "bad" in values:
+            raise ValueError("bad image in the batch")
+        return [(value, options) for value in values]
+
+    return ModelWorker(one, many, max_batch=8, window_s=window), seen
+
+
+def test_only_calls_with_the_same_options_share_a_batch():
+    worker, seen = _slow_worker()
+    calls = [("a", {"k": 1}), ("b", {"k": 2}), ("c", {"k": 1}), ("d", {"k": 2})]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda c: worker.submit((c[0],), c[1]), calls))
+    assert answers == [(value, options) for value, options in calls]
+    for batch in seen:
+        assert len({dict(calls)[value]["k"] for value in batch}) == 1
+
+
+def test_one_bad_image_does_not_fail_the_others_in_its_batch():
+    worker, _ = _slow_worker(window=0.1)
+
+    def ask(value):
+        try:
+            return worker.submit((value,), {})
+        except ValueError as err:
+            return str(err)
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(ask, ["a", "bad", "c"]))
+    assert answers == [("a", {}), "bad image", ("c", {})]
+
+
+def test_a_workers_thread_ends_with_it():
+    import gc
+
+    before = threading.active_count()
+    worker, _ = _slow_worker()
+    assert worker.submit(("a",), {}) == ("a", {})
+    del worker
+    gc.collect()
+    deadline = time.time() + 5
+    while threading.active_count() > before and time.time() < deadline:
+        time.sleep(0.02)
+    assert threading.active_count() == before

@@ -1,0 +1,118 @@
+"""Trainings in worker processes: a queue with positions, leaving it, automatic start, a budget
+that refuses what could never fit, a killed worker reported, nothing half-saved listed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model
+from core.training_queue import TrainingQueue, TrainingRefused, estimate_bytes
+from tests.conftest import need_shared
+from tests.model_factory import SHARED
+
+WORDS = ("apple", "cat", "fish")
+
+
+@pytest.fixture(scope="module")
+def bitmaps():
+    need_shared()
+    return load_bitmaps(WORDS, 300, local_fetch(SHARED / "data" / "quickdraw" / "numpy_bitmap"))
+
+
+def _until(queue: TrainingQueue, job: int, states: set[str], limit: float = 120):
+    deadline = time.monotonic() + limit
+    while (view := queue.view(job)).state not in states:
+        assert time.monotonic() < deadline, f"still {view.state}"
+        time.sleep(0.05)
+    return view
+
+
+def test_a_queue_starts_each_training_in_turn(bitmaps, tmp_path):
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40, max_running=1)
+    first = queue.submit(TrainingConfig(WORDS, 300, 2), images, labels)
+    second = queue.submit(TrainingConfig(WORDS, 300, 1, seed=1), images, labels)
+    third = queue.submit(TrainingConfig(WORDS, 300, 1, seed=2), images, labels)
+    assert queue.view(first).state == "running"
+    waiting = queue.view(second), queue.view(third)
+    assert [v.state for v in waiting] == ["queued", "queued"]
+    assert [v.position for v in waiting] == [1, 2]
+    assert 0 < waiting[0].wait_seconds < waiting[1].wait_seconds
+    queue.stop(third)  # the student leaves the queue
+    assert queue.view(third).state == "left" and queue.view(second).position == 1
+    done = _until(queue, first, {"done"})
+    assert [s.epoch for s in done.history] == [1, 2] and done.step == done.total_steps
+    assert done.result.validation_accuracy > 0.5
+    assert _until(queue, second, {"running", "done"}).state in {"running", "done"}  # by itself
+    view = _until(queue, second, {"done"})
+    assert view.result is not None and queue.view(third).state == "left"
+    path = save_model(view.result, tmp_path, "from-a-worker")  # works like a model trained here
+    assert (path / "model.safetensors").is_file()
+
+
+def test_stop_keeps_what_finished_epochs_learned(bitmaps):
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40)
+    job = queue.submit(TrainingConfig(WORDS, 300, 10), images, labels)
+    _until(queue, job, {"running"})
+    while not queue.view(job).history:
+        time.sleep(0.05)
+    queue.stop(job)
+    view = _until(queue, job, {"stopped"})
+    assert 1 <= len(view.history) < 10 and view.result.stopped_early in {True, False}
+    assert view.result.model is not None
+
+
+def test_the_budget_limits_trainings_at_once_and_refuses_what_never_fits(bitmaps):
+    images, labels = bitmaps
+    config = TrainingConfig(WORDS, 300, 1)
+    one = estimate_bytes(config, images)
+    queue = TrainingQueue(budget_bytes=int(one * 1.5), max_running=4)
+    first = queue.submit(config, images, labels)
+    second = queue.submit(config, images, labels)
+    assert queue.view(first).state == "running" and queue.view(second).state == "queued"
+    assert queue.used_bytes() == one <= queue.budget_bytes
+    with pytest.raises(TrainingRefused) as refused:
+        TrainingQueue(budget_bytes=one - 1).submit(config, images, labels)
+    assert refused.value.needed_mb == one >> 20
+    _until(queue, second, {"done"})
+
+
+def test_a_killed_worker_is_reported_and_nothing_is_saved(bitmaps, tmp_path):
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40)
+    job = queue.submit(TrainingConfig(WORDS, 300, 10), images, labels)
+    _until(queue, job, {"running"})
+    while not queue.view(job).step:
+        time.sleep(0.05)
+    os.kill(queue._jobs[job].process.pid, signal.SIGKILL)  # what the kernel's OOM killer does
+    view = _until(queue, job, {"failed"})
+    assert view.error == f"exit code {-signal.SIGKILL}"
+    assert not list(tmp_path.iterdir())
+    assert queue.running() == 0  # its place is free for the next student
+
+
+def test_a_session_that_ends_frees_its_training(bitmaps):
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40, max_running=1)
+    running = queue.submit(TrainingConfig(WORDS, 300, 10), images, labels)
+    waiting = queue.submit(TrainingConfig(WORDS, 300, 1), images, labels)
+    queue.forget(waiting)
+    assert queue.view(waiting) is None and queue.queued() == 0
+    queue.forget(running)
+    deadline = time.monotonic() + 60
+    while queue.view(running) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert queue.view(running) is None and queue.running() == 0
+
+
+def test_bad_choices_are_refused_before_queueing(bitmaps):
+    images, labels = bitmaps
+    with pytest.raises(ValueError):
+        TrainingQueue(2**40).submit(TrainingConfig(("cat",), 300, 1), images, labels)
+    assert estimate_bytes(TrainingConfig(WORDS, 300), np.zeros((900, 28, 28), np.uint8)) > 0
