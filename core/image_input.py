@@ -22,9 +22,10 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers 
 UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 # JPEGs are decoded at a reduced scale (1/2, 1/4 or 1/8) as long as both sides stay at least
-# this long, and images of other formats reduced after decoding (a 49-megapixel PNG is 147 MB
-# decoded; a class uploading them must not keep gigabytes) (each task page asks for what its models need, see `TaskSpec.input_side`): decoding
-# 12 megapixels in full costs more than a ViT forward pass.
+# this long (each task page asks for what its models need, see `TaskSpec.input_side`), and
+# images of other formats are reduced the same way after decoding: decoding 12 megapixels in
+# full costs more than a ViT forward pass, and a 49-megapixel PNG is 147 MB decoded (a class
+# uploading them must not keep gigabytes).
 DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
 MIN_SIDE = 16

@@ -64,20 +64,25 @@ if st.button(t(lang, "diagnostics.free"), key="diag_free", disabled=not loaded):
 st.header(t(lang, "diagnostics.classroom_title"))
 results, trainings = shared_results(), shared_trainings()
 left, middle, right = st.columns(3)
-left.metric(t(lang, "diagnostics.computed"), f"{results.used_bytes / 2**20:.0f} MB",
-            help=t(lang, "diagnostics.computed_help", budget=results.budget_bytes >> 20))  # fmt: skip
+kept_mb, training_mb = results.used_bytes >> 20, trainings.used_bytes() >> 20
+kept_help = t(lang, "diagnostics.computed_help", budget=results.budget_bytes >> 20)
+left.metric(t(lang, "diagnostics.computed"), f"{kept_mb} MB", help=kept_help)
 middle.metric(t(lang, "diagnostics.trainings"), f"{trainings.running()} + {trainings.queued()}",
               help=t(lang, "diagnostics.trainings_help", most=trainings.max_running))  # fmt: skip
-right.metric(t(lang, "diagnostics.training_memory"), f"{trainings.used_bytes() >> 20} MB",
+right.metric(t(lang, "diagnostics.training_memory"), f"{training_mb} MB",
              help=t(lang, "diagnostics.training_memory_help",
                     budget=trainings.budget_bytes >> 20))  # fmt: skip
 usage = results.usage_by_kind()
 if usage:
-    st.dataframe(
-        pd.DataFrame([{t(lang, "diagnostics.col_kind"): t(lang, f"diagnostics.kind_{kind if kind in KINDS else 'other'}"),
-                       "MB": round(size / 2**20, 1)} for kind, size in usage.items()]),
-        hide_index=True, key="diag_computed",
-    )  # fmt: skip
+    rows = [
+        {
+            t(lang, "diagnostics.col_kind"): t(lang, f"diagnostics.kind_{kind}"),
+            "MB": round(size / 2**20, 1),
+        }
+        for kind, size in usage.items()
+        if kind in KINDS
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="diag_computed")  # fmt: skip
 
 st.header(t(lang, "diagnostics.caches_title"))
 st.dataframe(
