@@ -124,3 +124,38 @@ def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
     assert sorted(e.ref.id for e in cache.loaded()) == sorted(builds)  # one copy each
     calls = {e.ref.id: e.calls for e in cache.loaded()}
     assert calls[BEIT.id] == SESSIONS // 3  # every drawing its own guess, one at a time
+
+
+TASK_PAGES = {
+    "pages/1_Image_Classification.py": "google/vit-base-patch16-224",
+    "pages/2_Object_Detection.py": DETR.id,
+    "pages/3_Depth_Estimation.py": "depth-anything/Depth-Anything-V2-Small-hf",
+    "pages/4_Image_Segmentation.py": "nvidia/segformer-b0-finetuned-ade-512-512",
+}
+
+
+def test_a_class_on_the_same_photo_costs_one_model_call_per_page(classroom):
+    """20 students open the four task pages at once, all on the default sample photo: each
+    page's model runs once, and every student sees the same answer."""
+    from core.app_cache import shared_models
+
+    start = threading.Barrier(SESSIONS)
+    pages = list(TASK_PAGES)
+
+    def open_page(index: int) -> tuple[str, AppTest]:
+        at = AppTest.from_file(str(ROOT / pages[index % 4]), default_timeout=120)
+        at.context = {"locale": ("es-ES", "en-US")[index // 4 % 2]}
+        start.wait()
+        return pages[index % 4], at.run()
+
+    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+        sessions = list(pool.map(open_page, range(SESSIONS)))
+    calls = {entry.ref.id: entry.calls for entry in shared_models().loaded()}
+    assert calls == dict.fromkeys(TASK_PAGES.values(), 1)
+    answers: dict[tuple[str, str], list] = {}
+    for page, at in sessions:
+        assert not at.exception and not at.error, (page, at.exception, at.error)
+        answers.setdefault((page, at.context["locale"]), []).append(plotly(at)[0]["data"])
+    assert len(answers) == 8  # four pages, two languages
+    for shown in answers.values():  # what each student sees is the one answer
+        assert shown[0] and all(data == shown[0] for data in shown)

@@ -29,6 +29,8 @@ def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch)
     assert metrics["Budget for models"] == "1500 MB"
     table = at.dataframe[0].value
     assert list(table["Model"]) == ["google/vit-base-patch16-224"]
+    assert list(table["Precision"]) == ["float32: set by VTL_PRECISION"]  # the tests' setting
+    assert list(table["Batching"]) == [t("en", "diagnostics.batch_on", size=8)]
     at.button(key="diag_free").click().run()
     assert shared_models().loaded() == []
     assert [i.value for i in at.info] == [t("en", "diagnostics.no_models")]
@@ -55,3 +57,25 @@ def test_reach_and_folder_sizes(tmp_path):
     assert folder_mb(tmp_path) == 1.0 and folder_mb(tmp_path / "missing") == 0.0
     nowhere = reach("x", "http://127.0.0.1:9/", timeout=1)
     assert not nowhere.ok and nowhere.detail
+
+
+def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
+    from core.app_cache import shared_models, shared_results
+    from core.image_input import sample_photo
+    from core.model_ref import ModelRef
+
+    monkeypatch.setenv("VTL_CACHE_BUDGET_MB", "64")
+    shared_models().get(ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm"))
+    shared_results().put(("image", "photo"), sample_photo("astronaut").image)  # 512 × 512 RGB
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.context = {"locale": "es-ES"}
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Resultados e imágenes guardados"].value == "0 MB"  # 0.75 MB, rounded down
+    assert "64 MB" in metrics["Resultados e imágenes guardados"].help
+    assert metrics["Entrenamientos en marcha + en espera"].value == "0 + 0"
+    models, kept = at.dataframe[0].value, at.dataframe[1].value
+    assert list(models["Precisión"]) == ["float32: la fija VTL_PRECISION"]
+    assert list(models["Lotes"]) == [t("es", "diagnostics.batch_task")]
+    assert list(kept["Tipo"]) == ["Imágenes subidas"] and kept["MB"][0] == 0.8

@@ -119,3 +119,37 @@ def test_a_file_named_with_html_is_not_used(page):
     at.button(key="tr_start").click().run()
     confusion = [json.loads(c.proto.spec) for c in at.get("plotly_chart")][1]
     assert confusion["data"][0]["x"] == ["cat", "fish"]
+
+
+def test_a_training_too_big_for_the_server_is_explained(page, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("VTL_TRAINING_BUDGET_MB", "100")  # less than one worker needs
+    st.cache_resource.clear()
+    at = page
+    at.slider(key="tr_per_class").set_value(100).run()
+    at.button(key="tr_start").click().run()
+    assert not at.exception and len(at.error) == 1
+    assert at.error[0].value.startswith("This training would need about ")
+    assert "the server keeps 100 MB for training" in at.error[0].value
+    assert not at.metric  # nothing trained
+
+
+def test_a_training_waits_its_turn_then_starts_by_itself(page, monkeypatch):
+    import streamlit as st
+
+    from core.app_cache import shared_trainings
+    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch
+
+    monkeypatch.setenv("VTL_TRAINING_MAX_RUNNING", "1")
+    st.cache_resource.clear()
+    words = ("apple", "cat", "fish")
+    data = load_bitmaps(words, 300, local_fetch(SHARED / "data/quickdraw/numpy_bitmap"))
+    classmate = shared_trainings().submit(TrainingConfig(words, 300, 3), *data)
+    at = page
+    at.slider(key="tr_per_class").set_value(100).run()
+    at.slider(key="tr_epochs").set_value(1).run()
+    at.button(key="tr_start").click().run()  # queued behind the classmate, then trained
+    assert shared_trainings().view(classmate).state == "done"
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Epochs"] == "1 / 1"
