@@ -1,75 +1,186 @@
-"""Time to answer when 1, 5 or 20 sessions ask the shared ViT-Base at the same moment.
+"""A class at once on every task page: 20 sessions on the same photo, and 20 on their own photos,
+today's behaviour against now's, interleaved in one process.
 
-    python -m benchmarks.classroom_load
+    python -m benchmarks.classroom_load [--sessions 20] [--rounds 2] [--tasks ...]
 
-Full-size random-weight ViT-Base (../shared/hub-replicas) in the app's shared `ModelCache`;
-each session classifies a different photo (no cached results), all starting together. Reports
-p50/p95 seconds per concurrency, p95 at 20 against 20× one session alone (no worse than
-queuing), how many copies of the model were built, resident memory after each round, and the
-process's peak.
+Full-size random-weight replicas (../shared/hub-replicas) of each page's default model and
+Pictionary's BEiT, loaded twice through the app's `ModelCache`: once as before this work
+(`today`: float32, one image per forward pass, one computation per session) and once with
+today's defaults (`now`: `VTL_PRECISION=auto`, batching, single-flight). Each session goes the
+app's way: the shared `ResultCache` keyed by (model, image, options), then the model's thread.
+For every task and mode: p50/p95 seconds, how many model calls the class cost, and one session
+alone; rounds alternate today, now, today, now… and the medians are reported. Then how far the
+`now` answers are from float32's on the same photos (random weights: classification scores are
+near-uniform, so a flipped top class there says little; real weights are tested in
+tests/test_precision.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import at_once, build_replicas, memory_mb, p50, p95, use_mode
 
-from core.diagnostics import resident_mb  # noqa: E402
+BEIT = "kmewhort/beit-sketch-classifier"
 
-MODEL = "google/vit-base-patch16-224"
+
+def tasks() -> dict[str, dict]:
+    """Per task: the model, the computation a page runs, and its options."""
+    from core.classification import classify
+    from core.depth import estimate_depth
+    from core.detection import detect
+    from core.registry import DEFAULT_MODELS
+    from core.segmentation import segment
+
+    return {
+        "classification": {"model": DEFAULT_MODELS["image-classification"], "run": classify},
+        "detection": {"model": DEFAULT_MODELS["object-detection"], "run": detect},
+        "depth": {"model": DEFAULT_MODELS["depth-estimation"], "run": estimate_depth},
+        "segmentation": {
+            "model": DEFAULT_MODELS["image-segmentation"],
+            "run": lambda model, image: segment(model, image, "semantic"),
+        },
+        "pictionary": {"model": BEIT, "run": classify},
+    }
+
+
+def inputs(task: str, sessions: int) -> list:
+    """`sessions` different inputs: photos (the samples, turned and cropped) or drawings."""
+    from core.image_input import sample_photo
+    from core.pictionary import DoodleStyle, model_sees
+    from core.quickdraw import read_ndjson
+    from core.registry import SAMPLE_PHOTOS
+    from tests.model_factory import SHARED
+
+    if task == "pictionary":
+        drawings = [
+            drawing
+            for path in sorted((SHARED / "data/quickdraw/raw").glob("*.ndjson"))
+            for drawing in read_ndjson(path.read_bytes().splitlines())[0]
+        ]
+        style = DoodleStyle("black", 224)
+        return [model_sees(drawings[i % len(drawings)].strokes, style) for i in range(sessions)]
+    photos = [sample_photo(s.id).image for s in SAMPLE_PHOTOS]
+    own = []
+    for index in range(sessions):
+        photo = photos[index % len(photos)]
+        cut = index // len(photos) * 8
+        own.append(photo.crop((cut, cut, photo.width - cut, photo.height - cut)))
+    return own
+
+
+def class_at_once(cache, results_cls, spec, images, single_flight: bool) -> dict:
+    """Every session asks at once; returns times and the model calls the class cost."""
+    from core.image_input import image_digest
+    from core.model_ref import ModelRef
+
+    ref = ModelRef(spec["model"], spec["task"], spec["revision"])
+    model = cache.get(ref)
+    results = results_cls(300 * 2**20, single_flight=single_flight)
+    digests = [image_digest(image.tobytes()) for image in images]
+    before = model.calls
+
+    def ask(index: int):
+        key = ("result", ref, digests[index], "bench")
+        return results.get_or_compute(key, lambda: spec["run"](cache.get(ref), images[index]))
+
+    times = at_once(len(images), ask)
+    return {"p50_s": p50(times), "p95_s": p95(times), "calls": model.calls - before}
+
+
+def agreement(task: str, reference, lower) -> dict:
+    from core import result_agreement as agree
+
+    if task in {"classification", "pictionary"}:
+        return agree.classification_agreement(reference, lower)
+    if task == "detection":
+        return agree.detection_agreement(reference, lower, 0.5)
+    if task == "depth":
+        return agree.depth_agreement(reference, lower)
+    return agree.segmentation_agreement(reference, lower)
 
 
 def main() -> int:
-    from core.classification import classify
-    from core.image_input import sample_photo
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tasks", nargs="*", default=list(tasks()))
+    args = parser.parse_args()
+
     from core.model_loader import ModelCache
     from core.model_ref import ModelRef
-    from core.registry import SAMPLE_PHOTOS
-    from tests.model_factory import build_replica
+    from core.registry import MODELS
+    from core.result_cache import ResultCache
 
-    work = Path(tempfile.mkdtemp(prefix="vtl-load-"))
-    build_replica(MODEL, work)
+    chosen = {name: spec for name, spec in tasks().items() if name in args.tasks}
+    work = Path(tempfile.mkdtemp(prefix="vtl-classroom-"))
+    build_replicas({spec["model"] for spec in chosen.values()}, work)
     os.environ["VTL_LOCAL_MODELS"] = str(work)
-    cache = ModelCache(10**10)
-    ref = ModelRef(MODEL, "image-classification")
-    photos = [sample_photo(s.id).image for s in SAMPLE_PHOTOS]
-    classify(cache.get(ref), photos[0])  # loaded and warm, as after the first student
-
-    report: dict = {}
-    for sessions in (1, 5, 20):
-        barrier = threading.Barrier(sessions)
-
-        def session(index: int, barrier=barrier) -> float:
-            barrier.wait()
-            started = time.perf_counter()
-            classify(cache.get(ref), photos[index % len(photos)])
-            return time.perf_counter() - started
-
-        with ThreadPoolExecutor(max_workers=sessions) as pool:
-            times = sorted(pool.map(session, range(sessions)))
-        report[f"{sessions}_sessions"] = {
-            "p50_s": round(statistics.median(times), 3),
-            "p95_s": round(times[int(0.95 * (len(times) - 1))], 3),
-            "rss_mb": round(resident_mb()),
+    for spec in chosen.values():
+        spec["task"], spec["revision"] = MODELS[spec["model"]].task, MODELS[spec["model"]].revision
+    caches = {mode: ModelCache(10**11) for mode in ("today", "now")}
+    report: dict = {"memory_after_loading": None, "tasks": {}}
+    for name, spec in chosen.items():
+        ref = ModelRef(spec["model"], spec["task"], spec["revision"])
+        loaded = {}
+        for mode in caches:  # precision and batching are chosen on load, from the settings
+            use_mode(mode)
+            loaded[mode] = caches[mode].get(ref)
+        own = inputs(name, args.sessions)
+        same = [own[0]] * args.sessions
+        runs: dict[str, list[dict]] = {}
+        for _ in range(args.rounds):  # interleaved: today, now, today, now…
+            for mode in ("today", "now"):
+                single_flight = mode == "now"
+                for scenario, images in (("alone", own[:1]), ("same", same), ("own", own)):
+                    runs.setdefault(f"{mode}/{scenario}", []).append(
+                        class_at_once(caches[mode], ResultCache, spec, images, single_flight)
+                    )
+        figures = {
+            key: {
+                "p50_s": round(statistics.median(r["p50_s"] for r in rounds), 3),
+                "p95_s": round(statistics.median(r["p95_s"] for r in rounds), 3),
+                "calls": max(r["calls"] for r in rounds),
+            }
+            for key, rounds in runs.items()
         }
-    single = report["1_sessions"]["p95_s"]
-    report["p95_20_over_20x_single"] = round(report["20_sessions"]["p95_s"] / (20 * single), 3)
-    report["model_copies"] = len(cache.loaded())
-    report["process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print(json.dumps(report, indent=2))
-    return 0
+        now_model = loaded["now"]
+        figures["policy_now"] = {
+            "precision": now_model.policy.precision.precision,
+            "why": now_model.policy.precision.reason,
+            "fp32_ms": now_model.policy.precision.fp32_ms,
+            "bf16_ms": now_model.policy.precision.bf16_ms,
+            "max_batch": now_model.policy.batch.max_batch,
+            "batches_seen": sorted(set(now_model.batches)),
+        }
+        for scenario in ("same", "own"):
+            today_p95 = figures[f"today/{scenario}"]["p95_s"]
+            figures[f"{scenario}_p95_now_over_today"] = round(
+                figures[f"now/{scenario}"]["p95_s"] / today_p95, 3
+            )
+        figures["same_p95_now_over_alone"] = round(
+            figures["now/same"]["p95_s"] / figures["now/alone"]["p95_s"], 3
+        )
+        worst: dict = {}
+        for image in own[:5]:
+            compared = agreement(
+                name, spec["run"](loaded["today"], image), spec["run"](loaded["now"], image)
+            )
+            for key, value in compared.items():
+                worse = min if isinstance(value, bool) or key != "max_score_gap" else max
+                worst[key] = worse(worst.get(key, value), value)
+        figures["now_against_fp32_worst_of_5"] = worst
+        report["tasks"][name] = figures
+        print(json.dumps({name: figures}), file=sys.stderr, flush=True)
+    report["memory_after_loading"] = memory_mb()
+    print(json.dumps(report, indent=2), flush=True)
+    os._exit(0)  # torch's threads can abort the interpreter's shutdown; the report is out
 
 
 if __name__ == "__main__":

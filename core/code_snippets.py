@@ -27,10 +27,15 @@ def image_code(image: InputImage) -> list[str]:
             f"image = Image.fromarray(data.{loader}(){pick})",
         ]
     lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
+    side = image.draft_side
     if image.drafted:
-        side = image.draft_side
         lines.append(f'image.draft("RGB", ({side}, {side}))  # decode a big JPEG smaller')
     lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
+    if image.drafted:
+        lines += [
+            f"if min(image.size) >= {2 * side}:  # keep no more than the model needs",
+            f"    image = image.reduce(min(image.size) // {side})",
+        ]
     return lines
 
 

@@ -20,6 +20,9 @@
 - `VTL_PRECISION` (auto): `auto`, `fp32` or `bf16`. `auto` runs a model's forward pass in
   bfloat16 only on a device with native bfloat16 and only if a timed warm-up on load shows it
   faster and agreeing with float32 (see `core/precision.py`).
+- `VTL_POLICY_CACHE` (`~/.cache/vision-tasks-lab/run-policies.json`): where the precision and
+  batching measured for each model on this machine are kept, so the warm-up is timed once;
+  empty: measure on every load.
 - `VTL_BATCH_MAX` (8): calls of several sessions that may share one forward pass (1: never).
 - `VTL_BATCH_WINDOW_MS` (5): how long a call waits for others to share its forward pass.
 - `VTL_BATCH_MEMORY_MB` (512): activations a batch may take; bounds its size per model.
@@ -64,10 +67,15 @@ class Settings:
     training_budget_mb: int
     training_max_running: int
     training_threads: int
+    policy_cache: Path | None
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _path(value: str) -> Path | None:
+    return Path(value.strip()).expanduser() if value.strip() else None
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:
@@ -107,4 +115,7 @@ def settings() -> Settings:
         training_budget_mb=int(os.environ.get("VTL_TRAINING_BUDGET_MB", "700")),
         training_max_running=max(1, int(os.environ.get("VTL_TRAINING_MAX_RUNNING", "2"))),
         training_threads=max(1, int(os.environ.get("VTL_TRAINING_THREADS", "1"))),
+        policy_cache=_path(
+            os.environ.get("VTL_POLICY_CACHE", "~/.cache/vision-tasks-lab/run-policies.json")
+        ),
     )

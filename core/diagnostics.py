@@ -116,4 +116,10 @@ def precision_note(lang: str, choice: PrecisionChoice) -> str:
 
 def batch_note(lang: str, policy: BatchPolicy) -> str:
     """How many students' calls may share one forward pass of a model, and why."""
-    return t(lang, f"diagnostics.batch_{policy.reason}", size=policy.max_batch)
+    return t(
+        lang,
+        f"diagnostics.batch_{policy.reason}",
+        size=policy.max_batch,
+        single=round(policy.single_ms or 0),
+        batched=round(policy.batched_ms or 0),
+    )

@@ -78,11 +78,16 @@ class TrainingResult:
         return self.history[-1].validation_accuracy if self.history else 0.0
 
 
+def split_indices(count: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which drawings train and which are held out for validation, the same for a seed."""
+    order = np.random.default_rng(seed).permutation(count)
+    cut = max(1, int(count * share))
+    return order[cut:], order[:cut]
+
+
 def split(images: np.ndarray, labels: np.ndarray, share: float, seed: int):
     """A shuffled train / validation split with the same seed every time."""
-    order = np.random.default_rng(seed).permutation(len(labels))
-    cut = max(1, int(len(labels) * share))
-    held, kept = order[:cut], order[cut:]
+    kept, held = split_indices(len(labels), share, seed)
     return images[kept], labels[kept], images[held], labels[held]
 
 
@@ -120,7 +125,9 @@ def train(
 
     config.check()
     torch.manual_seed(config.seed)
-    train_x, train_y, val_x, val_y = split(images, labels, config.validation_share, config.seed)
+    # Training drawings are read through their indices, a batch at a time, never copied whole.
+    kept, held = split_indices(len(labels), config.validation_share, config.seed)
+    train_y, val_x, val_y = labels[kept], images[held], labels[held]
     model = build_model(config.words)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     # Bitmaps stay uint8 (a byte a pixel) and become float32 one batch at a time: the whole
@@ -137,7 +144,8 @@ def train(
         loss_sum, correct = 0.0, 0
         for step in range(steps):
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            output = model(pixel_values=_tensor(train_x[batch.numpy()]), labels=y_train[batch])
+            pixels = _tensor(images[kept[batch.numpy()]])
+            output = model(pixel_values=pixels, labels=y_train[batch])
             optimiser.zero_grad()
             output.loss.backward()
             optimiser.step()

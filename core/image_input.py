@@ -113,8 +113,8 @@ def read_image(
             image.load()
             image = ImageOps.exif_transpose(image)
             rgb = _to_rgb(image)
-            if min(rgb.size) >= 4 * draft_side:  # what JPEG draft mode does, for any format
-                rgb = rgb.reduce(min(rgb.size) // (2 * draft_side))
+            if min(rgb.size) >= 2 * draft_side:  # as JPEG draft mode, for any format
+                rgb = rgb.reduce(min(rgb.size) // draft_side)
                 drafted = True
     except ImageInputError:
         raise

@@ -22,8 +22,8 @@ from typing import Any
 from core.config import settings
 from core.hub_download import Progress, fetch_model
 from core.model_ref import ModelError, ModelRef, first_line, reason_for
-from core.model_runner import BatchPolicy, ModelWorker, batch_policy
-from core.precision import PrecisionChoice, choose_precision
+from core.model_runner import ModelWorker
+from core.run_policy import RunPolicy, choose_policy
 
 
 def pick_device(preference: str = "auto") -> str:
@@ -90,37 +90,6 @@ def build_pipeline(ref: ModelRef, progress: Progress | None = None) -> Any:
         raise
     except Exception as exc:
         raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
-
-
-@dataclass(frozen=True)
-class RunPolicy:
-    """How a loaded model runs: its precision and how many calls may share a forward pass."""
-
-    precision: PrecisionChoice = PrecisionChoice("fp32", "setting")
-    batch: BatchPolicy = BatchPolicy()
-
-
-def choose_policy(ref: ModelRef, pipe: Any) -> RunPolicy:
-    """Precision (timed warm-up, `VTL_PRECISION`) and batching (`VTL_BATCH_MAX`, the task's
-    `batchable`, `VTL_BATCH_MEMORY_MB`) for a freshly built pipeline."""
-    from core.image_input import sample_photo
-    from core.registry import SAMPLE_PHOTOS, TASKS
-
-    config = settings()
-    if not hasattr(pipe, "model"):  # not a transformers pipeline (tests' stand-ins)
-        return RunPolicy()
-    sample = sample_photo(SAMPLE_PHOTOS[0].id).image
-    precision = choose_precision(pipe, config.precision, sample)
-    spec = TASKS.get(ref.task)
-    side = getattr(pipe.model.config, "image_size", 224)
-    side = side if isinstance(side, int) else max(side)
-    # Activations of one image: about 1 KB per input pixel (256 float32 channels at the
-    # input's resolution) is an upper bound for the classifiers offered here.
-    per_image = side * side * 1024
-    batch = batch_policy(
-        bool(spec and spec.batchable), per_image, config.batch_memory_mb * 2**20, config.batch_max
-    )
-    return RunPolicy(precision, batch)
 
 
 @dataclass

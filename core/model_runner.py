@@ -31,7 +31,22 @@ class BatchPolicy:
     """How many calls may share a forward pass, and why (a key under `diagnostics.why.`)."""
 
     max_batch: int = 1
-    reason: str = "off"  # off (the setting), task (inputs of different shapes), memory, on
+    reason: str = "off"  # off (the setting), task (inputs of different shapes), memory,
+    # not_faster (measured on load), on
+    single_ms: float | None = None  # warm-up: one image alone
+    batched_ms: float | None = None  # warm-up: per image, in a batch of `TRIAL_BATCH`
+
+
+TRIAL_BATCH = 4  # the batch timed on load against single images
+FASTER_BY = 1.1  # batching is kept only if it makes each image at least this much faster
+
+
+def measured_policy(policy: BatchPolicy, single_s: float, batched_s: float) -> BatchPolicy:
+    """Keep batching only if the warm-up showed each image faster in a batch."""
+    single_ms, batched_ms = round(single_s * 1000, 1), round(batched_s * 1000, 1)
+    if single_s < batched_s * FASTER_BY:
+        return BatchPolicy(1, "not_faster", single_ms, batched_ms)
+    return BatchPolicy(policy.max_batch, "on", single_ms, batched_ms)
 
 
 def batch_policy(

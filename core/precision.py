@@ -11,11 +11,11 @@ so every result the pages draw has the same type whatever the precision.
 
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from core.warmup import Warmup
 
 PRECISIONS = ("auto", "fp32", "bf16")
 FASTER_BY = 1.1  # bfloat16 is kept only if its forward pass is at least this much faster
@@ -104,37 +104,11 @@ def choose_precision(pipe: Any, setting: str, sample: Any, rounds: int = 2) -> P
 
 def _time_both(pipe: Any, sample: Any, rounds: int) -> tuple[float, float, float]:
     """Median forward seconds in float32 and bfloat16 (interleaved), and their agreement."""
-    import torch
-
-    preprocess, forward_params, _ = pipe._sanitize_parameters()
-    inputs = pipe.preprocess(sample, **preprocess)
-    inputs = pipe._ensure_tensor_on_device(inputs, device=pipe.device)
-
-    def forward(bf16: bool) -> tuple[float, Any]:
-        started = time.perf_counter()
-        with torch.inference_mode(), torch.autocast(pipe.device.type, torch.bfloat16, bf16):
-            output = pipe.model(**{k: v for k, v in inputs.items() if k in _accepted(pipe)})
-        if pipe.device.type == "cuda":
-            torch.cuda.synchronize()
-        return time.perf_counter() - started, output
-
-    _, reference = forward(False)  # first runs pay for one-off set-up: not timed
-    _, lower = forward(True)
-    times: dict[bool, list[float]] = {False: [], True: []}
-    for _ in range(rounds):
-        for bf16 in (False, True):
-            times[bf16].append(forward(bf16)[0])
-    return (
-        statistics.median(times[False]),
-        statistics.median(times[True]),
-        _correlation(_first_float(reference), _first_float(lower)),
-    )
-
-
-def _accepted(pipe: Any) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(pipe.model.forward).parameters)
+    warmup = Warmup(pipe, sample)
+    _, reference = warmup.forward(bf16=False)
+    _, lower = warmup.forward(bf16=True)
+    fp32, bf16 = warmup.compare({"bf16": False}, {"bf16": True}, rounds)
+    return fp32, bf16, _correlation(_first_float(reference), _first_float(lower))
 
 
 def _first_float(output: Any) -> Any:

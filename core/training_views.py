@@ -122,6 +122,7 @@ def start_training(
         st.error(t(lang, "train.refused", needed=err.needed_mb, budget=err.budget_mb))
         return
     st.session_state[JOB] = TrainingTicket(trainings, job)
+    st.session_state.pop(RESULT, None)  # what is shown below is always this run's
 
 
 class TrainingTicket:
@@ -178,7 +179,7 @@ def follow_training(lang: str) -> None:
     if view.result is not None:
         st.session_state[RESULT] = view.result
     if view.state == "stopped":
-        st.warning(t(lang, "train.stopped"))
+        st.warning(t(lang, "train.stopped", epoch=len(view.history)))
     elif view.state == "left":
         st.info(t(lang, "train.left"))
     elif view.state == "failed":

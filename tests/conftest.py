@@ -15,6 +15,8 @@ os.environ.pop("VTL_LOCAL_MODELS", None)
 # Pages are checked against the same pipeline run outside the app, in float32; the bfloat16
 # path has its own agreement tests (tests/test_precision.py).
 os.environ.setdefault("VTL_PRECISION", "fp32")
+# Each test measures its models' run policy afresh (tests/test_run_policy.py checks the store).
+os.environ["VTL_POLICY_CACHE"] = ""
 
 from tests.model_factory import REPLICAS, SHARED, TINY_BUILDERS, build_tiny  # noqa: E402
 

@@ -58,7 +58,8 @@ def bucket_url(tmp_path_factory):
     from tests.range_server import RangeServer, bucket_from
 
     data = ROOT.parent / "shared" / "data" / "quickdraw"
-    root = bucket_from(data, tmp_path_factory.mktemp("bucket"), ("raw", "simplified"))
+    kinds = ("raw", "simplified", "numpy_bitmap")
+    root = bucket_from(data, tmp_path_factory.mktemp("bucket"), kinds)
     with RangeServer(root) as server:
         yield server.url
 
@@ -387,4 +388,39 @@ def test_a_200_mb_upload_is_refused_before_it_reaches_the_app(chromium_browser, 
     page.get_by_text("File must be 25.0MB or smaller.").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     page.get_by_text(t("es", "input.upload_hint")).wait_for()  # nothing reached the page
+    page.close()
+
+
+def test_two_students_train_in_workers_and_cannot_overwrite_each_other(chromium_browser, app_url):
+    """The real server trains in worker processes (the fork server, the queue) and the page
+    follows them; the second student saving under the same name is refused."""
+    contexts = [chromium_browser.new_context(locale=locale, viewport={"width": 1280,
+                "height": 2400}) for locale in ("en-US", "es-ES")]  # fmt: skip
+    pages = [context.new_page() for context in contexts]
+    for page, lang in zip(pages, ("en", "es")):
+        page.goto(f"{app_url}/Train_Your_Own")
+        page.get_by_role("button", name=t(lang, "train.start")).click(timeout=60_000)
+    for page, lang in zip(pages, ("en", "es")):  # both finish: one after the other, or together
+        page.get_by_text(t(lang, "train.validation_accuracy")).first.wait_for(timeout=180_000)
+        page.get_by_text(t(lang, "train.confused_title")).wait_for(timeout=60_000)
+    for page, lang in zip(pages, ("en", "es")):
+        page.get_by_role("button", name=t(lang, "train.save")).click()
+        page.wait_for_timeout(1500)
+    saved = pages[0].get_by_text(t("en", "train.saved", name="my-doodles"))
+    taken = pages[1].get_by_text(t("es", "train.name_taken", name="my-doodles").split("**")[0])
+    saved.wait_for(timeout=30_000)
+    taken.wait_for(timeout=30_000)
+    assert pages[1].locator("[data-testid='stException']").count() == 0
+    for context in contexts:
+        context.close()
+
+
+def test_diagnostics_shows_what_the_class_shares(chromium_browser, app_url):
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 2000})
+    page.goto(f"{app_url}/Diagnostics")
+    page.get_by_role("heading", name=t("es", "diagnostics.classroom_title")).wait_for(
+        timeout=60_000
+    )
+    page.get_by_text(t("es", "diagnostics.trainings")).wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
     page.close()

@@ -61,6 +61,16 @@ def test_batching_off_restores_one_call_at_a_time(local_models, monkeypatch):
     assert model.batches == [1] * 4
 
 
+def test_batching_is_kept_only_where_the_warm_up_shows_it_faster(local_models):
+    from core.model_runner import BatchPolicy, measured_policy
+
+    assert measured_policy(BatchPolicy(8, "on"), 0.160, 0.120) == BatchPolicy(8, "on", 160, 120)
+    assert measured_policy(BatchPolicy(8, "on"), 0.160, 0.150).reason == "not_faster"
+    model = ModelCache(10**9).get(VIT)  # measured for real on the tiny model: either is right
+    assert model.policy.batch.reason in {"on", "not_faster"}
+    assert model.policy.batch.single_ms > 0 and model.policy.batch.batched_ms > 0
+
+
 def test_policy_bounded_by_memory():
     assert batch_policy(True, 50 * 2**20, 512 * 2**20, 8).max_batch == 8
     assert batch_policy(True, 100 * 2**20, 512 * 2**20, 8).max_batch == 5
