@@ -106,11 +106,43 @@ def agreement(task: str, reference, lower) -> dict:
     return agree.segmentation_agreement(reference, lower)
 
 
+def bf16_agreement(chosen: dict, count: int) -> int:
+    """bfloat16 forced against float32 on each model, on `count` inputs: what a student would
+    see differ (worst case over the inputs)."""
+    from core.model_loader import ModelCache
+    from core.model_ref import ModelRef
+
+    report = {}
+    for name, spec in chosen.items():
+        ref = ModelRef(spec["model"], spec["task"], spec["revision"])
+        loaded = {}
+        for precision in ("fp32", "bf16"):
+            os.environ["VTL_PRECISION"] = precision
+            loaded[precision] = ModelCache(10**11).get(ref)
+        worst: dict = {}
+        for image in inputs(name, count):
+            compared = agreement(
+                name, spec["run"](loaded["fp32"], image), spec["run"](loaded["bf16"], image)
+            )
+            for key, value in compared.items():
+                worse = max if key == "max_score_gap" else min
+                worst[key] = worse(worst.get(key, value), value)
+        report[name] = worst
+        print(json.dumps({name: worst}), file=sys.stderr, flush=True)
+    print(json.dumps({"bf16_against_fp32_worst": report}, indent=2), flush=True)
+    os._exit(0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tasks", nargs="*", default=list(tasks()))
+    parser.add_argument(
+        "--agreement-only",
+        action="store_true",
+        help="only compare bfloat16 with float32 on each model (no timing)",
+    )
     args = parser.parse_args()
 
     from core.model_loader import ModelCache
@@ -124,6 +156,8 @@ def main() -> int:
     os.environ["VTL_LOCAL_MODELS"] = str(work)
     for spec in chosen.values():
         spec["task"], spec["revision"] = MODELS[spec["model"]].task, MODELS[spec["model"]].revision
+    if args.agreement_only:
+        return bf16_agreement(chosen, args.sessions)
     caches = {mode: ModelCache(10**11) for mode in ("today", "now")}
     report: dict = {"memory_after_loading": None, "tasks": {}}
     for name, spec in chosen.items():

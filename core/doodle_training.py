@@ -77,6 +77,13 @@ class TrainingResult:
     def validation_accuracy(self) -> float:
         return self.history[-1].validation_accuracy if self.history else 0.0
 
+    @property
+    def nbytes(self) -> int:
+        """Memory it holds: the model's weights and the validation drawings and answers."""
+        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        arrays = (self.validation_images, self.validation_labels, self.validation_predictions)
+        return weights + sum(a.nbytes for a in arrays if a is not None)
+
 
 def split_indices(count: int, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Which drawings train and which are held out for validation, the same for a seed."""

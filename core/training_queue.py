@@ -18,6 +18,7 @@ import itertools
 import multiprocessing
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,28 @@ class _Job:
     process: Any = None
 
 
+class SessionHoldings:
+    """The trainings students' sessions keep (their last result, to inspect and save), seen
+    through weak references: one disappears when its session ends, and the diagnostics can
+    count what the sessions hold meanwhile."""
+
+    def __init__(self) -> None:
+        # by identity: results are dataclasses compared by value, so not hashable
+        self._results: weakref.WeakValueDictionary[int, TrainingResult] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def hold(self, result: TrainingResult) -> TrainingResult:
+        self._results[id(result)] = result
+        return result
+
+    def count(self) -> int:
+        return len(self._results)
+
+    def nbytes(self) -> int:
+        return sum(result.nbytes for result in list(self._results.values()))
+
+
 class TrainingQueue:
     """Trainings in worker processes: at most `max_running`, within `budget_bytes`."""
 
@@ -115,6 +138,7 @@ class TrainingQueue:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._context = worker_context()
+        self.held = SessionHoldings()
 
     def submit(self, config: TrainingConfig, images: np.ndarray, labels: np.ndarray) -> int:
         """Queue a training; it starts as soon as it fits. Raises `TrainingRefused` if it
@@ -127,7 +151,8 @@ class TrainingQueue:
         job = _Job(next(self._ids), config, needed, len(labels), images, np.asarray(labels))
         with self._lock:
             self._jobs[job.id] = job
-            self._admit()
+            starting = self._admit()
+        self._launch(starting)
         return job.id
 
     def view(self, job_id: int) -> JobView | None:
@@ -151,11 +176,13 @@ class TrainingQueue:
             job = self._jobs.get(job_id)
             if job is None:
                 return
+            starting = []
             if job.state == "queued":
                 job.state, job.images, job.labels = "left", None, None
-                self._admit()
+                starting = self._admit()
             elif job.state == "running":
                 job.stop.set()
+        self._launch(starting)
 
     def forget(self, job_id: int) -> None:
         """Stop the training if it still runs and drop everything it holds (a session ended)."""
@@ -188,29 +215,40 @@ class TrainingQueue:
         ahead_seconds = sum(estimate_seconds(o.config, o.drawings) for o in ahead)
         return min(running, default=0.0) + ahead_seconds / self.max_running
 
-    def _admit(self) -> None:
-        """Start queued trainings in order while they fit (called with the lock held)."""
+    def _admit(self) -> list[_Job]:
+        """Mark queued trainings as running, in order, while they fit (called with the lock
+        held); they are started by `_launch`, outside the lock (the first start of the fork
+        server imports torch: seconds during which every page must still see its job)."""
+        starting = []
         for job in [j for j in self._jobs.values() if j.state == "queued"]:
             running = [j for j in self._jobs.values() if j.state == "running"]
             used = sum(j.needed for j in running)
             if len(running) >= self.max_running or used + job.needed > self.budget_bytes:
-                return  # first come, first served: nobody overtakes the head of the queue
-            self._start(job)
+                break  # first come, first served: nobody overtakes the head of the queue
+            job.state, job.started, job.stop = "running", time.monotonic(), self._context.Event()
+            starting.append(job)
+        return starting
 
-    def _start(self, job: _Job) -> None:
-        receive, send = self._context.Pipe(duplex=False)
-        job.stop = self._context.Event()
-        job.process = self._context.Process(
-            target=train_in_worker,
-            args=(send, job.stop, job.config, job.images, job.labels, self.threads),
-            name=f"vtl-training-{job.id}",
-            daemon=True,
-        )
-        job.process.start()
-        send.close()  # the worker holds the only writing end: its death ends our reading
-        job.images = job.labels = None
-        job.state, job.started = "running", time.monotonic()
-        threading.Thread(target=self._follow, args=(job, receive), daemon=True).start()
+    def _launch(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            try:
+                receive, send = self._context.Pipe(duplex=False)
+                process = self._context.Process(
+                    target=train_in_worker,
+                    args=(send, job.stop, job.config, job.images, job.labels, self.threads),
+                    name=f"vtl-training-{job.id}",
+                    daemon=True,
+                )
+                process.start()
+            except Exception as exc:  # no process could be made (memory, process limits)
+                with self._lock:
+                    job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
+                    starting = self._admit()
+                self._launch(starting)
+                continue
+            send.close()  # the worker holds the only writing end: its death ends our reading
+            job.process, job.images, job.labels = process, None, None
+            threading.Thread(target=self._follow, args=(job, receive), daemon=True).start()
 
     def _follow(self, job: _Job, receive: Any) -> None:
         """Read the worker's messages until it ends; then free its place in the budget."""
@@ -221,15 +259,17 @@ class TrainingQueue:
                 kind, *payload = receive.recv()
             except (EOFError, OSError):
                 break
+            if kind == "epoch":  # the model is rebuilt outside the lock: pages keep polling
+                stats, weights, predictions, stopped = payload
+                history = [*job.history, stats]
+                result = _rebuild(job, history, weights, validation, predictions, stopped)
             with self._lock:
                 if kind == "step":
                     job.step, job.total_steps = payload
                 elif kind == "validation":
                     validation = payload[0], payload[1]
                 elif kind == "epoch":
-                    stats, weights, predictions, stopped = payload
-                    job.history.append(stats)
-                    job.result = _rebuild(job, weights, validation, predictions, stopped)
+                    job.history, job.result = history, result
                 elif kind == "done":
                     finished = True
                 elif kind == "error":
@@ -245,9 +285,10 @@ class TrainingQueue:
             job.process = None
             if job.error == "forgotten":
                 self._jobs.pop(job.id, None)
-            self._admit()
+            starting = self._admit()
             if not any(other.state in ACTIVE for other in self._jobs.values()):
                 _stop_fork_server(self._context)
+        self._launch(starting)
 
 
 def _stop_fork_server(context: Any) -> None:
@@ -273,15 +314,13 @@ def _remaining(job: _Job, now: float) -> float:
     return max(0.0, total - elapsed)
 
 
-def _rebuild(job: _Job, weights, validation, predictions, stopped: bool) -> TrainingResult:
+def _rebuild(job: _Job, history, weights, validation, predictions, stopped) -> TrainingResult:
     import torch
 
     model = build_model(job.config.words)
     model.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()})
     images, labels = validation if validation is not None else (None, None)
-    return TrainingResult(
-        job.config, model, list(job.history), images, labels, predictions, stopped
-    )
+    return TrainingResult(job.config, model, history, images, labels, predictions, stopped)
 
 
 def train_in_worker(send, stop, config, images, labels, threads: int) -> None:

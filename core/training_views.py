@@ -177,7 +177,7 @@ def follow_training(lang: str) -> None:
         return
     trainings.forget(ticket.job)
     if view.result is not None:
-        st.session_state[RESULT] = view.result
+        st.session_state[RESULT] = trainings.held.hold(view.result)
     if view.state == "stopped":
         st.warning(t(lang, "train.stopped", epoch=len(view.history)))
     elif view.state == "left":

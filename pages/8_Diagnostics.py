@@ -72,6 +72,8 @@ middle.metric(t(lang, "diagnostics.trainings"), f"{trainings.running()} + {train
 right.metric(t(lang, "diagnostics.training_memory"), f"{training_mb} MB",
              help=t(lang, "diagnostics.training_memory_help",
                     budget=trainings.budget_bytes >> 20))  # fmt: skip
+st.caption(t(lang, "diagnostics.held", count=trainings.held.count(),
+             mb=round(trainings.held.nbytes() / 2**20)))  # fmt: skip
 usage = results.usage_by_kind()
 if usage:
     rows = [

@@ -401,8 +401,11 @@ def test_two_students_train_in_workers_and_cannot_overwrite_each_other(chromium_
         page.goto(f"{app_url}/Train_Your_Own")
         page.get_by_role("button", name=t(lang, "train.start")).click(timeout=60_000)
     for page, lang in zip(pages, ("en", "es")):  # both finish: one after the other, or together
-        page.get_by_text(t(lang, "train.validation_accuracy")).first.wait_for(timeout=180_000)
-        page.get_by_text(t(lang, "train.confused_title")).wait_for(timeout=60_000)
+        metric = page.locator("[data-testid='stMetric']", has_text=t(lang, "train.epochs_done"))
+        try:
+            metric.get_by_text("3 / 3").wait_for(timeout=180_000)
+        finally:
+            page.screenshot(path=str(ROOT / "test-results" / f"train-{lang}.png"), full_page=True)
     for page, lang in zip(pages, ("en", "es")):
         page.get_by_role("button", name=t(lang, "train.save")).click()
         page.wait_for_timeout(1500)

@@ -84,3 +84,5 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
     assert list(models["Precisión"]) == ["float32: la fija VTL_PRECISION"]
     assert list(models["Lotes"]) == [t("es", "diagnostics.batch_task")]
     assert list(kept["Tipo"]) == ["Imágenes subidas"] and kept["MB"][0] == 0.8
+    held = t("es", "diagnostics.held", count=0, mb=0)
+    assert held in [caption.value for caption in at.caption]

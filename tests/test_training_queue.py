@@ -64,8 +64,16 @@ def test_stop_keeps_what_finished_epochs_learned(bitmaps):
         time.sleep(0.05)
     queue.stop(job)
     view = _until(queue, job, {"stopped"})
-    assert 1 <= len(view.history) < 10 and view.result.stopped_early in {True, False}
+    assert 1 <= len(view.history) < 10 and view.result.stopped_early
     assert view.result.model is not None
+    kept = queue.held.hold(view.result)  # what a session keeps, counted until it ends
+    assert queue.held.count() == 1 and queue.held.nbytes() >= kept.validation_images.nbytes
+    import gc
+
+    del kept, view
+    queue.forget(job)
+    gc.collect()
+    assert queue.held.count() == 0
 
 
 def test_the_budget_limits_trainings_at_once_and_refuses_what_never_fits(bitmaps):
