@@ -7,8 +7,12 @@ Builds a full-size ViT-Base (google/vit-base-patch16-224's configuration from
 same run and on the same image:
 
 - forward: `model(pixel_values)` alone, on inputs prepared beforehand;
-- core: what the app does with uploaded bytes, `read_image` then `classify`;
+- core: what the app does with uploaded bytes, `read_image` then `classify`, with the model
+  loaded as today's defaults load it (`now`: its thread may batch calls, precision measured) and
+  as before (`today`: `VTL_BATCH_MAX=1 VTL_PRECISION=fp32`);
 - naive: `pipeline(Image.open(path))`.
+
+All interleaved in one loop (forward, now, today, naive, decode, forward…), medians reported.
 
 Then it opens the classification page in AppTest with that model, uploads the JPEG, reruns the
 page with unchanged inputs and with a display-only change (top-k), and counts model calls.
@@ -45,14 +49,17 @@ def twelve_megapixel_jpeg(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def median_seconds(action, repeats: int) -> float:
-    action()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
+def interleaved_medians(actions: dict, repeats: int) -> dict[str, float]:
+    """Each action once to warm up, then `repeats` rounds of all of them in turn."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for action in actions.values():
         action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    for _ in range(repeats):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
@@ -82,7 +89,7 @@ def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
 
     import torch
@@ -101,7 +108,13 @@ def main() -> int:
     jpeg_path = work / "photo.jpg"
     jpeg = twelve_megapixel_jpeg(jpeg_path)
 
-    model = ModelCache(10**10).get(ModelRef(MODEL_ID, "image-classification"))
+    from benchmarks.harness import use_mode
+
+    ref = ModelRef(MODEL_ID, "image-classification")
+    use_mode("today")
+    today = ModelCache(10**10).get(ref)
+    use_mode("now")
+    model = ModelCache(10**10).get(ref)
     pipe = model.pipe
     side = TASKS["image-classification"].input_side  # as the page decodes an upload
 
@@ -114,10 +127,18 @@ def main() -> int:
         with torch.inference_mode():
             pipe.model(**inputs)
 
-    forward_s = median_seconds(forward, args.repeats)
-    core_s = median_seconds(lambda: classify(model, decode().image), args.repeats)
-    naive_s = median_seconds(lambda: pipe(Image.open(jpeg_path)), args.repeats)
-    decode_s = median_seconds(decode, args.repeats)
+    medians = interleaved_medians(
+        {
+            "forward": forward,
+            "now": lambda: classify(model, decode().image),
+            "today": lambda: classify(today, decode().image),
+            "naive": lambda: pipe(Image.open(jpeg_path)),
+            "decode": decode,
+        },
+        args.repeats,
+    )
+    forward_s, core_s, naive_s = medians["forward"], medians["now"], medians["naive"]
+    decode_s = medians["decode"]
     calls = count_calls_on_rerun(jpeg)
 
     report = {
@@ -128,6 +149,11 @@ def main() -> int:
         "core_end_to_end_s": round(core_s, 4),
         "naive_pipeline_s": round(naive_s, 4),
         "core_over_forward": round(core_s / forward_s, 3),
+        "core_today_over_forward": round(medians["today"] / forward_s, 3),
+        "policy_now": {
+            "precision": model.policy.precision.reason,
+            "batch": model.policy.batch.reason,
+        },  # fmt: skip
         "naive_over_forward": round(naive_s / forward_s, 3),
         **calls,
     }
