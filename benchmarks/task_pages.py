@@ -1,5 +1,6 @@
 """Each task page's default model, full size: end-to-end time through `core` against the bare
-forward pass on a 12-megapixel JPEG, the time of a rerun that only moves a slider, and memory.
+forward pass on a 12-megapixel JPEG (interleaved: forward, core, forward, core…), the time of
+a rerun that only moves a slider, and memory.
 
     python -m benchmarks.task_pages [--repeats 5]
 
@@ -26,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.classification_e2e import median_seconds, twelve_megapixel_jpeg  # noqa: E402
+from benchmarks.classification_e2e import interleaved_medians, twelve_megapixel_jpeg  # noqa: E402
 from core.diagnostics import resident_mb  # noqa: E402
 
 
@@ -106,13 +107,16 @@ def main() -> int:
             with torch.inference_mode():
                 model.pipe.model(**inputs)
 
-        forward_s = median_seconds(forward, args.repeats)
-        core_s = median_seconds(
-            lambda model=model, compute=compute, options=options, side=side: compute(
-                model, read_image(jpeg, draft_side=side).image, *options
-            ),
+        medians = interleaved_medians(
+            {
+                "forward": forward,
+                "core": lambda model=model, compute=compute, options=options, side=side: compute(
+                    model, read_image(jpeg, draft_side=side).image, *options
+                ),
+            },
             args.repeats,
         )
+        forward_s, core_s = medians["forward"], medians["core"]
         rerun_ms, calls = slider_rerun_ms(page, widget, jpeg)
         report["tasks"][task] = {
             "model": spec.id,

@@ -6,8 +6,11 @@ The only module that touches Streamlit's caches. Every object is process-wide
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from core.atomic_folder import remove_interrupted
 from core.config import settings
 from core.model_loader import ModelCache
 from core.result_cache import ResultCache
@@ -36,3 +39,18 @@ def shared_trainings() -> TrainingQueue:
     return TrainingQueue(
         config.training_budget_mb * 2**20, config.training_max_running, config.training_threads
     )
+
+
+def models_folder() -> Path:
+    """The folder of the models students train (`VTL_MODELS_DIR`), cleaned once per process
+    of what interrupted saves left (half-written folders; a replaced model put back if its
+    replacement never landed)."""
+    folder = settings().models_dir
+    _cleaned(str(folder))
+    return folder
+
+
+@st.cache_resource(show_spinner=False)
+def _cleaned(folder: str) -> bool:
+    remove_interrupted(Path(folder))
+    return True

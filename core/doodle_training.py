@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from core.atomic_folder import write_folder
 
 SIZE = 28
 MEAN, STD = 0.5, 0.5  # pixels in [0, 1] become [-1, 1], as the saved image processor does
@@ -212,27 +213,16 @@ def most_confused(
     return sorted(pairs, key=lambda p: -p[2])[:top]
 
 
-def save_model(result: TrainingResult, folder: Path, name: str) -> Path:
-    """The model in Hugging Face format (config, safetensors, image processor, labels, card);
-    raises `FileExistsError` rather than replace a model already saved under `name`."""
+def save_model(result: TrainingResult, folder: Path, name: str, replace: bool = False) -> Path:
+    """The model in Hugging Face format (config, safetensors, image processor, labels, card),
+    written whole or not at all (`core.atomic_folder`); raises `FileExistsError` rather than
+    replace a model already saved under `name`, unless `replace`."""
     if not NAME.match(name):
         raise ValueError(
             "names use letters, digits, - and _ (40 at most), starting with a letter or digit"
         )
     target = model_path(folder, name)
-    if target.exists():
-        raise FileExistsError(f"a model called {name!r} already exists")
-    # Written in a hidden folder, then renamed: a save cut short (a full disk, a killed server)
-    # never shows up as a model, and two students saving the same name cannot mix files.
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder))
-    try:
-        _write_model(result, partial)
-        partial.rename(target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    return target
+    return write_folder(target, lambda partial: _write_model(result, partial), replace)
 
 
 def _write_model(result: TrainingResult, target: Path) -> None:

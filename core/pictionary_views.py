@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.app_cache import shared_results
+from core.app_cache import models_folder, shared_results
 from core.canvas_strokes import canvas_to_strokes
 from core.charts import top_k_bars
 from core.classification import ClassificationResult, classify
@@ -39,7 +39,7 @@ def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
     """The registry's doodle classifiers and every model trained on this computer."""
     choices = {spec.id: DoodleStyle(spec.doodle_ink, spec.doodle_size)
                for spec in models_for(TASK, doodles=True)}  # fmt: skip
-    for model in saved_models(settings().models_dir):
+    for model in saved_models(models_folder()):
         choices[TRAINED + model["name"]] = DATASET_STYLE
     names = list(choices)
 

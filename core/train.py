@@ -1,10 +1,11 @@
 """Train a doodle classifier from the command line, as the "Train your own" page does.
 
     python -m core.train --words apple bicycle cat diamond eye fish --per-class 3000 \\
-        --epochs 4 --name six-doodles [--local ../shared/data/quickdraw/numpy_bitmap]
+        --epochs 4 --name six-doodles [--local ../shared/data/quickdraw/numpy_bitmap] [--replace]
 
 Without --local, bitmaps are read from Google's bucket (`VTL_QUICKDRAW_URL`) with Range
-requests and cached. The model is saved in `VTL_MODELS_DIR` and loads as `trained/<name>`.
+requests and cached. The model is saved in `VTL_MODELS_DIR` and loads as `trained/<name>`; a
+name already taken is refused before training unless `--replace` is given.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ import sys
 from pathlib import Path
 
 from core.config import settings
-from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+from core.doodle_training import (
+    TrainingConfig,
+    load_bitmaps,
+    local_fetch,
+    model_path,
+    save_model,
+    train,
+)
 from core.quickdraw_source import QuickDrawError, QuickDrawSource
 
 
@@ -26,10 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", required=True)
     parser.add_argument("--local", type=Path, help="a folder of <word>.npy files (offline)")
+    parser.add_argument("--replace", action="store_true", help="replace a model of that name")
     args = parser.parse_args(argv)
     config = TrainingConfig(tuple(args.words), args.per_class, args.epochs, args.seed)
     try:
         config.check()
+        if model_path(settings().models_dir, args.name).exists() and not args.replace:
+            raise ValueError(f"a model called {args.name!r} exists (--replace to replace it)")
         if args.local:
             fetch = local_fetch(args.local)
         else:
@@ -54,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     result = train(config, images, labels, on_epoch=report)
-    folder = save_model(result, settings().models_dir, args.name)
+    try:
+        folder = save_model(result, settings().models_dir, args.name, args.replace)
+    except OSError as err:  # another save took the name meanwhile, or a full disk
+        print(f"error: not saved: {err}", file=sys.stderr)
+        return 1
     print(f"saved to {folder} (loads as trained/{args.name})")
     return 0
 

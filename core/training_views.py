@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from core.app_cache import shared_results, shared_trainings
+from core.app_cache import models_folder, shared_results, shared_trainings
 from core.config import settings
 from core.doodle_training import (
     CATEGORY,
@@ -228,7 +228,7 @@ def show_result(lang: str) -> None:
 
 def save_and_manage(lang: str) -> None:
     """Save the last model, and list, rename or delete the saved ones."""
-    folder = settings().models_dir
+    folder = models_folder()
     result: TrainingResult | None = st.session_state.get(RESULT)
     if result is not None:
         left, right = st.columns([3, 1])

@@ -142,3 +142,18 @@ def test_most_confused_pairs_and_config_checks():
         TrainingConfig(("only",)).check()
     with pytest.raises(ValueError):
         TrainingConfig(WORDS, per_class=50).check()
+
+
+def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeypatch, capsys):
+    from core import train as command
+
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    (tmp_path / "taken").mkdir()
+    trained = []
+    monkeypatch.setattr(command, "train", lambda *a, **k: trained.append(1))
+    words = ["apple", "cat"]
+    code = command.main(["--words", *words, "--name", "taken", "--local", str(BITMAPS)])
+    assert code == 2 and trained == []
+    assert "exists (--replace to replace it)" in capsys.readouterr().err
+    assert command.main(["--words", *words, "--name", "../out", "--local", str(BITMAPS)]) == 2
+    assert trained == []

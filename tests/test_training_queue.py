@@ -124,3 +124,20 @@ def test_bad_choices_are_refused_before_queueing(bitmaps):
     with pytest.raises(ValueError):
         TrainingQueue(2**40).submit(TrainingConfig(("cat",), 300, 1), images, labels)
     assert estimate_bytes(TrainingConfig(WORDS, 300), np.zeros((900, 28, 28), np.uint8)) > 0
+
+
+def test_the_same_seed_gives_the_same_model_while_others_train(bitmaps):
+    """Each training has its own process: trainings at the same moment do not disturb each
+    other's random numbers ("same seed, same result", as the page promises)."""
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40, max_running=3)
+    config = TrainingConfig(WORDS, 300, 2, seed=7)
+    jobs = [queue.submit(config, images, labels) for _ in range(2)]
+    other = queue.submit(TrainingConfig(WORDS, 300, 2, seed=8), images, labels)
+    assert [queue.view(j).state for j in (*jobs, other)] == ["running"] * 3
+    first, second = (_until(queue, job, {"done"}) for job in jobs)
+    assert [s.validation_accuracy for s in first.history] == [
+        s.validation_accuracy for s in second.history
+    ]
+    assert [s.train_loss for s in first.history] == [s.train_loss for s in second.history]
+    _until(queue, other, {"done"})
