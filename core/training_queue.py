@@ -15,7 +15,6 @@ such, with what its finished epochs left.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import threading
 import time
 import weakref
@@ -25,36 +24,17 @@ from typing import Any
 import numpy as np
 
 from core.doodle_training import EpochStats, TrainingConfig, TrainingResult, build_model
+from core.training_worker import (
+    estimate_bytes,
+    stop_fork_server,
+    train_in_worker,
+    worker_context,
+)
 
-# A worker process before its data: Python, torch and transformers imported (measured with
-# benchmarks/classroom_load.py --trainings: about 280 MB private memory with the CUDA build of
-# torch, less with the CPU build).
-WORKER_BASE_BYTES = 300 * 2**20
-# Activations, gradients and optimiser state of the small ResNet at batch 128.
-WORKER_TRAINING_BYTES = 60 * 2**20
 # Training throughput on one core of the development machine (drawings per second), for the
 # queue's wait estimate before a training has reported its own pace.
 DRAWINGS_PER_SECOND = 1500.0
 ACTIVE = ("queued", "running")
-WORKER_NICENESS = 10  # lower priority than the server's own threads (Unix nice)
-WORKER_PRELOAD = ("torch", "transformers.models.resnet.modeling_resnet", "core.doodle_training")
-
-
-def worker_context() -> Any:
-    """Where workers come from: a fork server that has imported torch once (Linux, macOS), so
-    that each worker shares those pages instead of importing torch again (about 420 MB of
-    private memory per process with the CUDA build); fresh interpreters elsewhere. Never a
-    fork of the server itself, whose threads may hold locks at the moment of the fork."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(WORKER_PRELOAD))
-    return context
-
-
-def estimate_bytes(config: TrainingConfig, images: np.ndarray) -> int:
-    """Memory a training's worker will hold at its peak (uint8 bitmaps, a batch at a time)."""
-    return WORKER_BASE_BYTES + WORKER_TRAINING_BYTES + 2 * int(images.nbytes)
 
 
 def estimate_seconds(config: TrainingConfig, drawings: int) -> float:
@@ -225,7 +205,7 @@ class TrainingQueue:
             used = sum(j.needed for j in running)
             if len(running) >= self.max_running or used + job.needed > self.budget_bytes:
                 break  # first come, first served: nobody overtakes the head of the queue
-            job.state, job.started, job.stop = "running", time.monotonic(), self._context.Event()
+            job.state, job.stop = "running", self._context.Event()
             starting.append(job)
         return starting
 
@@ -247,7 +227,9 @@ class TrainingQueue:
                 self._launch(starting)
                 continue
             send.close()  # the worker holds the only writing end: its death ends our reading
-            job.process, job.images, job.labels = process, None, None
+            with self._lock:  # its clock starts now: the first start of the fork server is not
+                job.started = time.monotonic()  # part of the training's own time
+                job.process, job.images, job.labels = process, None, None
             threading.Thread(target=self._follow, args=(job, receive), daemon=True).start()
 
     def _follow(self, job: _Job, receive: Any) -> None:
@@ -287,22 +269,8 @@ class TrainingQueue:
                 self._jobs.pop(job.id, None)
             starting = self._admit()
             if not any(other.state in ACTIVE for other in self._jobs.values()):
-                _stop_fork_server(self._context)
+                stop_fork_server(self._context)
         self._launch(starting)
-
-
-def _stop_fork_server(context: Any) -> None:
-    """End the fork server once no training runs or waits: it holds torch (about 450 MB of
-    the machine's memory with the CUDA build), and the next training starts a new one in a
-    few seconds. `_stop` is the standard library's own (its tests use it); where it is
-    missing, the fork server stays."""
-    if context.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()
 
 
 def _remaining(job: _Job, now: float) -> float:
@@ -321,39 +289,3 @@ def _rebuild(job: _Job, history, weights, validation, predictions, stopped) -> T
     model.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()})
     images, labels = validation if validation is not None else (None, None)
     return TrainingResult(job.config, model, history, images, labels, predictions, stopped)
-
-
-def train_in_worker(send, stop, config, images, labels, threads: int) -> None:
-    """The worker process: train, streaming progress and each epoch's model to the server."""
-    try:
-        import os
-
-        import torch
-
-        from core.doodle_training import split_indices, train
-
-        # The server's sessions come first: the worker gets the cores they leave idle.
-        os.nice(WORKER_NICENESS)
-        torch.set_num_threads(threads)
-        _, held = split_indices(len(labels), config.validation_share, config.seed)
-        send.send(("validation", images[held], labels[held]))
-        last = [0.0]
-
-        def on_step(done: int, total: int) -> None:
-            if done == total or time.monotonic() - last[0] > 0.2:
-                last[0] = time.monotonic()
-                send.send(("step", done, total))
-
-        def keep(result: TrainingResult) -> None:
-            weights = {k: v.detach().numpy().copy() for k, v in result.model.state_dict().items()}
-            send.send(
-                ("epoch", result.history[-1], weights, result.validation_predictions,
-                 result.stopped_early)
-            )  # fmt: skip
-
-        train(config, images, labels, on_step=on_step, should_stop=stop.is_set, keep=keep)
-        send.send(("done",))
-    except Exception as exc:  # reported to the student; the worker then ends
-        send.send(("error", f"{type(exc).__name__}: {exc}"[:300]))
-    finally:
-        send.close()

@@ -117,7 +117,8 @@ def start_training(
     images, labels = data
     trainings = shared_trainings()
     try:
-        job = trainings.submit(config, images, labels)
+        with st.spinner(t(lang, "train.training")):  # the first start of the worker takes seconds
+            job = trainings.submit(config, images, labels)
     except TrainingRefused as err:
         st.error(t(lang, "train.refused", needed=err.needed_mb, budget=err.budget_mb))
         return

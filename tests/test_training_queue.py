@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model
-from core.training_queue import TrainingQueue, TrainingRefused, estimate_bytes
+from core.training_queue import TrainingQueue, TrainingRefused
+from core.training_worker import estimate_bytes
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 
