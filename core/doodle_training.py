@@ -108,7 +108,9 @@ def _tensor(images: np.ndarray):
 
 def build_model(words: tuple[str, ...]):
     """A small ResNet for 28 × 28 doodles, labelled with `words`."""
-    from transformers import ResNetConfig, ResNetForImageClassification
+    # The module itself, not transformers' lazy top level: several threads (the trainings'
+    # followers) build models at once, and the lazy attribute lookup is not thread-safe.
+    from transformers.models.resnet import ResNetConfig, ResNetForImageClassification
 
     config = ResNetConfig(
         num_channels=3, embedding_size=32, hidden_sizes=[32, 64, 128], depths=[1, 1, 1],
@@ -226,7 +228,7 @@ def save_model(result: TrainingResult, folder: Path, name: str, replace: bool = 
 
 
 def _write_model(result: TrainingResult, target: Path) -> None:
-    from transformers import ViTImageProcessor
+    from transformers.models.vit import ViTImageProcessor
 
     result.model.save_pretrained(target, safe_serialization=True)
     ViTImageProcessor(

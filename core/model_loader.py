@@ -78,7 +78,9 @@ def build_pipeline(ref: ModelRef, progress: Progress | None = None) -> Any:
     try:
         folder = fetch_model(ref, progress)
         check_task(folder, ref.task, ref.id)
-        from transformers import pipeline
+        from transformers.pipelines import (
+            pipeline,  # the module: the lazy top level is not thread-safe
+        )
 
         return pipeline(
             ref.task,

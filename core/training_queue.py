@@ -232,6 +232,21 @@ class TrainingQueue:
                 job.process, job.images, job.labels = process, None, None
             threading.Thread(target=self._follow, args=(job, receive), daemon=True).start()
 
+    def _take(self, job: _Job, kind: str, payload: list, validation) -> None:
+        """One message from a worker."""
+        if kind == "epoch":  # the model is rebuilt outside the lock: pages keep polling
+            stats, weights, predictions, stopped = payload
+            history = [*job.history, stats]
+            result = _rebuild(job, history, weights, validation, predictions, stopped)
+            with self._lock:
+                job.history, job.result = history, result
+        elif kind == "step":
+            with self._lock:
+                job.step, job.total_steps = payload
+        elif kind == "error":
+            with self._lock:
+                job.error = payload[0]
+
     def _follow(self, job: _Job, receive: Any) -> None:
         """Read the worker's messages until it ends; then free its place in the budget."""
         validation: tuple[np.ndarray, np.ndarray] | None = None
@@ -241,25 +256,18 @@ class TrainingQueue:
                 kind, *payload = receive.recv()
             except (EOFError, OSError):
                 break
-            if kind == "epoch":  # the model is rebuilt outside the lock: pages keep polling
-                stats, weights, predictions, stopped = payload
-                history = [*job.history, stats]
-                result = _rebuild(job, history, weights, validation, predictions, stopped)
-            with self._lock:
-                if kind == "step":
-                    job.step, job.total_steps = payload
-                elif kind == "validation":
-                    validation = payload[0], payload[1]
-                elif kind == "epoch":
-                    job.history, job.result = history, result
-                elif kind == "done":
-                    finished = True
-                elif kind == "error":
-                    job.error = payload[0]
+            try:
+                self._take(job, kind, payload, validation)
+            except Exception as exc:  # never leave a worker writing to a pipe nobody reads
+                with self._lock:
+                    job.error = f"{type(exc).__name__}: {exc}"[:300]
+            if kind == "validation":
+                validation = payload[0], payload[1]
+            finished = finished or kind == "done"
         receive.close()
         job.process.join()
         with self._lock:
-            if finished:
+            if finished and not job.error:
                 job.state = "stopped" if job.stop.is_set() else "done"
             else:
                 job.state = "failed"
