@@ -220,7 +220,7 @@ def test_a_model_that_fails_to_build_gives_its_memory_back(
 ):
     import weakref
 
-    import transformers
+    import transformers.pipelines
 
     held = []
 
@@ -232,7 +232,7 @@ def test_a_model_that_fails_to_build_gives_its_memory_back(
     cache = ModelCache(10**9)
     vit = ModelRef("google/vit-base-patch16-224", CLS)
     with monkeypatch.context() as patch, pytest.raises(ModelError) as caught:
-        patch.setattr(transformers, "pipeline", failing_pipeline)
+        patch.setattr(transformers.pipelines, "pipeline", failing_pipeline)
         cache.get(vit)
     assert caught.value.reason == reason
     assert held[0]() is None  # freed, though the page still holds the error to show it
