@@ -93,12 +93,6 @@ def split_indices(count: int, share: float, seed: int) -> tuple[np.ndarray, np.n
     return order[cut:], order[:cut]
 
 
-def split(images: np.ndarray, labels: np.ndarray, share: float, seed: int):
-    """A shuffled train / validation split with the same seed every time."""
-    kept, held = split_indices(len(labels), share, seed)
-    return images[kept], labels[kept], images[held], labels[held]
-
-
 def _tensor(images: np.ndarray):
     import torch
 

@@ -56,13 +56,18 @@ def test_a_queue_starts_each_training_in_turn(bitmaps, tmp_path):
     assert (path / "model.safetensors").is_file()
 
 
-def test_stop_keeps_what_finished_epochs_learned(bitmaps):
-    images, labels = bitmaps
+def _long_training(bitmaps, until) -> tuple[TrainingQueue, int]:
+    """A ten-epoch training, once `until(view)` says it has got that far."""
     queue = TrainingQueue(budget_bytes=2**40)
-    job = queue.submit(TrainingConfig(WORDS, 300, 10), images, labels)
+    job = queue.submit(TrainingConfig(WORDS, 300, 10), *bitmaps)
     _until(queue, job, {"running"})
-    while not queue.view(job).history:
+    while not until(queue.view(job)):
         time.sleep(0.05)
+    return queue, job
+
+
+def test_stop_keeps_what_finished_epochs_learned(bitmaps):
+    queue, job = _long_training(bitmaps, lambda view: view.history)
     queue.stop(job)
     view = _until(queue, job, {"stopped"})
     assert 1 <= len(view.history) < 10 and view.result.stopped_early
@@ -93,12 +98,7 @@ def test_the_budget_limits_trainings_at_once_and_refuses_what_never_fits(bitmaps
 
 
 def test_a_killed_worker_is_reported_and_nothing_is_saved(bitmaps, tmp_path):
-    images, labels = bitmaps
-    queue = TrainingQueue(budget_bytes=2**40)
-    job = queue.submit(TrainingConfig(WORDS, 300, 10), images, labels)
-    _until(queue, job, {"running"})
-    while not queue.view(job).step:
-        time.sleep(0.05)
+    queue, job = _long_training(bitmaps, lambda view: view.step)
     os.kill(queue._jobs[job].process.pid, signal.SIGKILL)  # what the kernel's OOM killer does
     view = _until(queue, job, {"failed"})
     assert view.error == f"exit code {-signal.SIGKILL}"
