@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core.i18n import t
-from core.registry import OTHER_PAGES, TASKS
-from core.widgets import page_start
+from core.models.registry import OTHER_PAGES, TASKS
+from core.ui.widgets import page_start
 
 lang = page_start("app.name", "👁️")
 

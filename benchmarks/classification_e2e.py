@@ -65,7 +65,7 @@ def interleaved_medians(actions: dict, repeats: int) -> dict[str, float]:
 def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
     from streamlit.testing.v1 import AppTest
 
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     def calls() -> int:
         return sum(entry.calls for entry in shared_models().loaded())
@@ -95,11 +95,11 @@ def main() -> int:
     import torch
     from PIL import Image
 
-    from core.classification import classify
-    from core.image_input import read_image
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
-    from core.registry import TASKS
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.models.registry import TASKS
+    from core.tasks.classification import classify
+    from core.tasks.image_input import read_image
     from tests.model_factory import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))

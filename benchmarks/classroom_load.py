@@ -32,11 +32,11 @@ BEIT = "kmewhort/beit-sketch-classifier"
 
 def tasks() -> dict[str, dict]:
     """Per task: the model, the computation a page runs, and its options."""
-    from core.classification import classify
-    from core.depth import estimate_depth
-    from core.detection import detect
-    from core.registry import DEFAULT_MODELS
-    from core.segmentation import segment
+    from core.models.registry import DEFAULT_MODELS
+    from core.tasks.classification import classify
+    from core.tasks.depth import estimate_depth
+    from core.tasks.detection import detect
+    from core.tasks.segmentation import segment
 
     return {
         "classification": {"model": DEFAULT_MODELS["image-classification"], "run": classify},
@@ -52,10 +52,10 @@ def tasks() -> dict[str, dict]:
 
 def inputs(task: str, sessions: int) -> list:
     """`sessions` different inputs: photos (the samples, turned and cropped) or drawings."""
-    from core.image_input import sample_photo
-    from core.pictionary import DoodleStyle, model_sees
-    from core.quickdraw import read_ndjson
-    from core.registry import SAMPLE_PHOTOS
+    from core.models.registry import SAMPLE_PHOTOS
+    from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.pictionary import DoodleStyle, model_sees
+    from core.tasks.image_input import sample_photo
     from tests.model_factory import SHARED
 
     if task == "pictionary":
@@ -77,8 +77,8 @@ def inputs(task: str, sessions: int) -> list:
 
 def class_at_once(cache, results_cls, spec, images, single_flight: bool) -> dict:
     """Every session asks at once; returns times and the model calls the class cost."""
-    from core.image_input import image_digest
-    from core.model_ref import ModelRef
+    from core.models.model_ref import ModelRef
+    from core.tasks.image_input import image_digest
 
     ref = ModelRef(spec["model"], spec["task"], spec["revision"])
     model = cache.get(ref)
@@ -95,7 +95,7 @@ def class_at_once(cache, results_cls, spec, images, single_flight: bool) -> dict
 
 
 def agreement(task: str, reference, lower) -> dict:
-    from core import result_agreement as agree
+    from core.tasks import result_agreement as agree
 
     if task in {"classification", "pictionary"}:
         return agree.classification_agreement(reference, lower)
@@ -109,8 +109,8 @@ def agreement(task: str, reference, lower) -> dict:
 def bf16_agreement(chosen: dict, count: int) -> int:
     """bfloat16 forced against float32 on each model, on `count` inputs: what a student would
     see differ (worst case over the inputs)."""
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
 
     report = {}
     for name, spec in chosen.items():
@@ -145,9 +145,9 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
-    from core.registry import MODELS
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.models.registry import MODELS
     from core.result_cache import ResultCache
 
     chosen = {name: spec for name, spec in tasks().items() if name in args.tasks}

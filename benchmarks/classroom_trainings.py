@@ -4,7 +4,7 @@
 
 Runs each mode in its own process, one after the other (memory is a per-process figure, and
 the old way leaves memory behind that would pollute the other): `now`, the trainings queue
-(`core.training_queue`: worker processes within `VTL_TRAINING_BUDGET_MB`, at most
+(`core.quickdraw.training_queue`: worker processes within `VTL_TRAINING_BUDGET_MB`, at most
 `VTL_TRAINING_MAX_RUNNING` at once); `today`, every training in a thread of the server, as
 before. Each process loads the four default task models at full size (random weights), measures
 a classification's time idle, starts the trainings together, keeps classifying every 0.3 s while
@@ -55,7 +55,7 @@ def bitmaps(categories: int, per_class: int) -> tuple[tuple[str, ...], np.ndarra
 
 
 def classify_now(cache, ref, photos, index: int) -> float:
-    from core.classification import classify
+    from core.tasks.classification import classify
 
     started = time.perf_counter()
     classify(cache.get(ref), photos[index % len(photos)])
@@ -64,14 +64,14 @@ def classify_now(cache, ref, photos, index: int) -> float:
 
 def child(mode: str, trainings: int, per_class: int, epochs: int, folder: Path) -> dict:
     from core.config import settings
-    from core.doodle_training import TrainingConfig, save_model, train
-    from core.image_input import sample_photo
-    from core.model_loader import ModelCache, give_back_freed_memory
-    from core.model_ref import ModelRef
-    from core.pictionary import DATASET_STYLE, guess
-    from core.quickdraw import read_ndjson
-    from core.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS
-    from core.training_queue import TrainingQueue
+    from core.models.loader import ModelCache, give_back_freed_memory
+    from core.models.model_ref import ModelRef
+    from core.models.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS
+    from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.pictionary import DATASET_STYLE, guess
+    from core.quickdraw.training import TrainingConfig, save_model, train
+    from core.quickdraw.training_queue import TrainingQueue
+    from core.tasks.image_input import sample_photo
     from tests.model_factory import SHARED
 
     use_mode("now")
@@ -174,7 +174,7 @@ def main() -> int:
         # torch's own threads (autograd, the models') can abort the interpreter's shutdown
         # ("terminate called without an active exception"): the report is out, leave now.
         os._exit(0)
-    from core.registry import DEFAULT_MODELS
+    from core.models.registry import DEFAULT_MODELS
 
     work = Path(tempfile.mkdtemp(prefix="vtl-trainings-"))
     build_replicas(DEFAULT_MODELS.values(), work / "models")

@@ -47,15 +47,15 @@ def main() -> int:
     parser.add_argument("--megapixels", type=float, default=49)
     args = parser.parse_args()
 
-    from core.classification import classify
     from core.config import settings
-    from core.depth import estimate_depth
-    from core.detection import detect
-    from core.image_input import image_digest, read_image
-    from core.model_loader import ModelCache, give_back_freed_memory
-    from core.model_ref import ModelRef
-    from core.registry import DEFAULT_MODELS, MODELS, TASKS
+    from core.models.loader import ModelCache, give_back_freed_memory
+    from core.models.model_ref import ModelRef
+    from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
     from core.result_cache import ResultCache
+    from core.tasks.classification import classify
+    from core.tasks.depth import estimate_depth
+    from core.tasks.detection import detect
+    from core.tasks.image_input import image_digest, read_image
 
     pages = {"image-classification": classify, "object-detection": detect,
              "depth-estimation": estimate_depth}  # fmt: skip

@@ -28,7 +28,7 @@ MODES = {"today": TODAY, "now": NOW}
 def build_replicas(model_ids: Iterable[str], folder: Path) -> Path:
     """Full-size random-weight copies, each built in another process (so that building them
     leaves nothing in this one's memory); returns the folder for `VTL_LOCAL_MODELS`."""
-    from core.registry import MODELS
+    from core.models.registry import MODELS
 
     build = (
         "import sys; from pathlib import Path; from tests.model_factory import build_replica; "

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.diagnostics import resident_mb  # noqa: E402
+from core.ui.diagnostics import resident_mb  # noqa: E402
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["VTL_MEMORY_BUDGET_MB"] = str(args.budget_mb)
 
-    from core.registry import models_for
+    from core.models.registry import models_for
     from tests.model_factory import build_replica
 
     models = [spec.id for spec in models_for("image-classification")]
@@ -43,7 +43,7 @@ def main() -> int:
     from streamlit.testing.v1 import AppTest
     from transformers import pipeline  # noqa: F401
 
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     before_models = resident_mb()
     at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=600)

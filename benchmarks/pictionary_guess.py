@@ -29,12 +29,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=60)
     args = parser.parse_args()
 
-    from core.canvas_strokes import canvas_to_strokes
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
-    from core.pictionary import DATASET_STYLE, DoodleStyle, guess
-    from core.quickdraw import read_ndjson
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.quickdraw.canvas_strokes import canvas_to_strokes
+    from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.pictionary import DATASET_STYLE, DoodleStyle, guess
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
     from tests.model_factory import build_replica
     from tests.test_canvas_strokes import as_canvas
 

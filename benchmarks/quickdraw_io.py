@@ -31,9 +31,9 @@ DATA = ROOT.parent / "shared" / "data" / "quickdraw"
 
 
 def main() -> int:
-    from core.quickdraw import read_ndjson, to_bitmap
-    from core.quickdraw_charts import thumbnail_grid
-    from core.quickdraw_source import QuickDrawSource
+    from core.quickdraw.charts import thumbnail_grid
+    from core.quickdraw.formats import read_ndjson, to_bitmap
+    from core.quickdraw.source import QuickDrawSource
     from tests.range_server import RangeServer
 
     work = Path(tempfile.mkdtemp(prefix="vtl-qd-"))

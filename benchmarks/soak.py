@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.diagnostics import resident_mb  # noqa: E402
+from core.ui.diagnostics import resident_mb  # noqa: E402
 
 PICTIONARY_MODELS = (
     "kmewhort/beit-sketch-classifier",
@@ -38,7 +38,7 @@ WORDS = ("cat", "bicycle", "fish", "The Eiffel Tower", "apple")
 
 def prepare(work: Path) -> None:
     """Full-size default models, the bucket, and the app's folders, as settings."""
-    from core.registry import DEFAULT_MODELS, MODELS
+    from core.models.registry import DEFAULT_MODELS, MODELS
     from tests.model_factory import SHARED
     from tests.range_server import RangeServer, bucket_from
 
@@ -63,7 +63,7 @@ def prepare(work: Path) -> None:
 
 def drawings() -> list[dict]:
     """Real drawings as the canvas returns them."""
-    from core.quickdraw import read_ndjson
+    from core.quickdraw.formats import read_ndjson
     from tests.model_factory import SHARED
     from tests.test_canvas_strokes import as_canvas
 
@@ -76,7 +76,7 @@ def drawings() -> list[dict]:
 
 def change_input(at, page: str, turn: int, canvases: list[dict]) -> None:
     """What a student changes before this rerun (`turn`: how many times the page ran)."""
-    from core.registry import SAMPLE_PHOTOS
+    from core.models.registry import SAMPLE_PHOTOS
 
     prefix = {"1_": "cls", "2_": "det", "3_": "dep", "4_": "seg"}.get(page[:2])
     if prefix and turn:
@@ -97,7 +97,7 @@ def main() -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     canvases = drawings()  # first: importing the tests' helpers resets the model seam
     prepare(Path(tempfile.mkdtemp(prefix="vtl-soak-")))
@@ -119,7 +119,7 @@ def main() -> int:
         errors += [f"{page}: {e.value}" for e in [*at.exception, *at.error]]
         samples.append((rerun, resident_mb()))
     seconds = time.perf_counter() - started
-    from core.model_loader import give_back_freed_memory
+    from core.models.loader import give_back_freed_memory
 
     trim = time.perf_counter()
     for _ in range(20):

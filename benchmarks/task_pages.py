@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.classification_e2e import interleaved_medians, twelve_megapixel_jpeg  # noqa: E402
-from core.diagnostics import resident_mb  # noqa: E402
+from core.ui.diagnostics import resident_mb  # noqa: E402
 
 
 def tasks():
-    from core.classification import classify
-    from core.depth import estimate_depth
-    from core.detection import detect
-    from core.segmentation import segment
+    from core.tasks.classification import classify
+    from core.tasks.depth import estimate_depth
+    from core.tasks.detection import detect
+    from core.tasks.segmentation import segment
 
     return {
         "image-classification": (classify, (), "pages/1_Image_Classification.py",
@@ -52,7 +52,7 @@ def slider_rerun_ms(page: str, widget: tuple[str, object], jpeg: bytes) -> tuple
     """Median time of a page rerun after a display-only change, and model calls it made."""
     from streamlit.testing.v1 import AppTest
 
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     at = AppTest.from_file(str(ROOT / page), default_timeout=600)
     at.run()
@@ -81,10 +81,10 @@ def main() -> int:
 
     import torch
 
-    from core.image_input import read_image
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
-    from core.registry import DEFAULT_MODELS, MODELS, TASKS
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
+    from core.tasks.image_input import read_image
     from tests.model_factory import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))

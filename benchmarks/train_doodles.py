@@ -24,7 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.diagnostics import resident_mb  # noqa: E402
+from core.ui.diagnostics import resident_mb  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "quickdraw"
 WORDS = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
@@ -40,11 +40,11 @@ def main() -> int:
     import torch
     from PIL import Image
 
-    from core.classification import classify
-    from core.doodle_training import TrainingConfig, load_bitmaps, save_model, train
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
-    from core.quickdraw import read_ndjson, to_bitmap
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.quickdraw.formats import read_ndjson, to_bitmap
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, save_model, train
+    from core.tasks.classification import classify
 
     def fetch(word: str, count: int) -> np.ndarray:
         rows = np.load(DATA / "numpy_bitmap" / f"{word}.npy")

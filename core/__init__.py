@@ -1,1 +1,12 @@
-"""Vision Tasks Lab core: plain Python that the pages compose and the tests call."""
+"""Vision Tasks Lab core.
+
+Plain Python that the pages compose and the tests call, in layers (each imports only those below
+it; `lint-imports` checks it, contracts in pyproject.toml):
+
+- `core.ui`: everything that imports Streamlit, besides `pages/` and `Home.py`;
+- `core.models`: the registry of tasks and models, the loader and how a model runs;
+- `core.quickdraw`: the Quick, Draw! dataset, doodle training and Pictionary;
+- `core.tasks`: each vision task's run function, typed result, charts and code snippet;
+- `core.config`, `core.i18n`, `core.errors`, `core.result_cache`, `core.atomic_folder`: settings,
+  texts, the errors' base and the shared building blocks.
+"""

@@ -19,7 +19,7 @@
   retried, then reported as too slow (Quick, Draw! files and model files).
 - `VTL_PRECISION` (auto): `auto`, `fp32` or `bf16`. `auto` runs a model's forward pass in
   bfloat16 only on a device with native bfloat16 and only if a timed warm-up on load shows it
-  faster and agreeing with float32 (see `core/precision.py`).
+  faster and agreeing with float32 (see `core/models/precision.py`).
 - `VTL_POLICY_CACHE` (`~/.cache/vision-tasks-lab/run-policies.json`): where the precision and
   batching measured for each model on this machine are kept, so the warm-up is timed once;
   empty: measure on every load.

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.charts import top_k_bars
-from core.classification import TOP_K_MAX, classify
-from core.code_snippets import classification_code
 from core.i18n import t
-from core.widgets import (
+from core.tasks.charts import top_k_bars
+from core.tasks.classification import TOP_K_MAX, classify
+from core.tasks.code_snippets import classification_code
+from core.ui.widgets import (
     comparison_table,
     image_picker,
     model_picker,

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from core.charts import detections_figure
-from core.code_snippets import detection_code
-from core.detection import MIN_SCORE, detect
-from core.detection_views import counts_table, iou_playground, metrics_playground
 from core.i18n import t
-from core.widgets import image_picker, model_picker, models_table, page_start, run_cached
+from core.tasks.charts import detections_figure
+from core.tasks.code_snippets import detection_code
+from core.tasks.detection import MIN_SCORE, detect
+from core.ui.detection_views import counts_table, iou_playground, metrics_playground
+from core.ui.widgets import image_picker, model_picker, models_table, page_start, run_cached
 
 TASK = "object-detection"
 lang = page_start("tasks.object-detection.name", "📦")

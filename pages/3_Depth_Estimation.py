@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from core.charts import DEPTH_COLOUR_MAPS, depth_heatmap, depth_surface
-from core.code_snippets import depth_code
-from core.depth import compare_with_disparity, estimate_depth, motorcycle_disparity
 from core.i18n import t
-from core.image_input import sample_photo
-from core.model_ref import ModelRef
-from core.widgets import image_picker, model_picker, models_table, page_start, run_cached
+from core.models.model_ref import ModelRef
+from core.tasks.charts import DEPTH_COLOUR_MAPS, depth_heatmap, depth_surface
+from core.tasks.code_snippets import depth_code
+from core.tasks.depth import compare_with_disparity, estimate_depth, motorcycle_disparity
+from core.tasks.image_input import sample_photo
+from core.ui.widgets import image_picker, model_picker, models_table, page_start, run_cached
 
 TASK = "depth-estimation"
 lang = page_start("tasks.depth-estimation.name", "🌄")

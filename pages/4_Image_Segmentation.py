@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from core.charts import shares_bars
-from core.code_snippets import segmentation_code
 from core.i18n import t
-from core.registry import MODELS
-from core.segmentation import SUBTASKS, overlay, segment
-from core.widgets import image_picker, model_picker, models_table, page_start, run_cached
+from core.models.registry import MODELS
+from core.tasks.charts import shares_bars
+from core.tasks.code_snippets import segmentation_code
+from core.tasks.segmentation import SUBTASKS, overlay, segment
+from core.ui.widgets import image_picker, model_picker, models_table, page_start, run_cached
 
 TASK = "image-segmentation"
 lang = page_start("tasks.image-segmentation.name", "🧩")

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from core.i18n import t
-from core.quickdraw import word_in
-from core.quickdraw_views import (
+from core.models.registry import QUICKDRAW_WORDS
+from core.quickdraw.formats import word_in
+from core.ui.quickdraw_views import (
     filtered,
     grid_and_details,
     load_drawings,
@@ -13,8 +14,7 @@ from core.quickdraw_views import (
     statistics,
     uploaded_drawings,
 )
-from core.registry import QUICKDRAW_WORDS
-from core.widgets import page_start
+from core.ui.widgets import page_start
 
 lang = page_start("quickdraw.name", "✏️")
 st.title(t(lang, "quickdraw.title"))

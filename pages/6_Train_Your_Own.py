@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
-from core.training_views import (
+from core.ui.training_views import (
     choose_data,
     follow_training,
     runs_chart,
@@ -13,7 +13,7 @@ from core.training_views import (
     stop_training,
     training_active,
 )
-from core.widgets import page_start
+from core.ui.widgets import page_start
 
 lang = page_start("train.name", "🧠")
 st.title(t(lang, "train.title"))

@@ -5,9 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.app_cache import shared_models, shared_results, shared_trainings
 from core.config import settings
-from core.diagnostics import (
+from core.i18n import t
+from core.models.loader import pick_device
+from core.ui.diagnostics import (
     batch_note,
     caches,
     folder_mb,
@@ -16,9 +17,8 @@ from core.diagnostics import (
     resident_mb,
     versions,
 )
-from core.i18n import t
-from core.model_loader import pick_device
-from core.widgets import page_start
+from core.ui.shared import shared_models, shared_results, shared_trainings
+from core.ui.widgets import page_start
 
 KINDS = ("result", "image", "quickdraw", "bitmaps")
 lang = page_start("diagnostics.name", "🩺")

@@ -8,8 +8,8 @@ import json
 import sys
 import time
 
-from core.model_loader import build_pipeline
-from core.model_ref import ModelError, ModelRef
+from core.models.loader import build_pipeline
+from core.models.model_ref import ModelError, ModelRef
 
 
 def attempt(model_id: str) -> dict:

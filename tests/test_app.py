@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.classification import classify
 from core.i18n import t
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = str(ROOT / "Home.py")
@@ -110,7 +110,7 @@ def test_comparing_two_models_side_by_side(local_models):
 
 
 def test_rerun_with_same_inputs_does_not_run_the_model(local_models):
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     at = open_page(CLASSIFICATION, "en")
     at.run()

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from core.classification import classify
 from core.i18n import t
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
 from tests.conftest import IN_CI, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -147,7 +147,7 @@ def test_home_in_spanish_links_to_classification(chromium_browser, app_url):
 
 
 def test_detection_page_draws_boxes(chromium_browser, app_url, local_models):
-    from core.detection import detect
+    from core.tasks.detection import detect
 
     ref = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
     kept = detect(ModelCache(10**9).get(ref), sample_photo("chelsea").image).above(0.5)
@@ -162,7 +162,7 @@ def test_detection_page_draws_boxes(chromium_browser, app_url, local_models):
 
 
 def test_depth_page_compares_with_ground_truth(chromium_browser, app_url, local_models):
-    from core.depth import compare_with_disparity, estimate_depth, motorcycle_disparity
+    from core.tasks.depth import compare_with_disparity, estimate_depth, motorcycle_disparity
 
     ref = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
     prediction = estimate_depth(ModelCache(10**9).get(ref), sample_photo("motorcycle").image)
@@ -177,7 +177,7 @@ def test_depth_page_compares_with_ground_truth(chromium_browser, app_url, local_
 
 
 def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, local_models):
-    from core.segmentation import segment
+    from core.tasks.segmentation import segment
 
     ref = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
     shares = segment(ModelCache(10**9).get(ref), sample_photo("chelsea").image, "semantic").shares()
@@ -185,7 +185,7 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     page.goto(f"{app_url}/Image_Segmentation")
     legend = page.locator(".js-plotly-plot").first
     legend.locator("g.ytick text", has_text=shares[0].label).first.wait_for(timeout=60_000)
-    from core.registry import SAMPLE_PHOTOS
+    from core.models.registry import SAMPLE_PHOTOS
 
     # the gallery's thumbnails, and the overlay
     assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1
@@ -196,7 +196,7 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
 def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    from core.quickdraw import read_ndjson
+    from core.quickdraw.formats import read_ndjson
 
     data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
     cats = read_ndjson(data.read_bytes().splitlines())[0]
@@ -229,7 +229,7 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
 
 def draw_on_canvas(page, drawing, canvas_side: int = 280) -> None:
     """Replay a real drawing with the mouse, stroke by stroke, on the page's canvas."""
-    from core.quickdraw import normalise
+    from core.quickdraw.formats import normalise
 
     canvas = page.locator("[data-testid='stBidiComponentIsolated'] canvas.upper-canvas").first
     canvas.wait_for(state="visible", timeout=60_000)
@@ -248,9 +248,9 @@ def draw_on_canvas(page, drawing, canvas_side: int = 280) -> None:
 def test_pictionary_guesses_a_fresh_model_while_drawing(
     chromium_browser, app_url, models_dir, monkeypatch
 ):
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
-    from core.pictionary import DATASET_STYLE, guess
-    from core.quickdraw import read_ndjson
+    from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.pictionary import DATASET_STYLE, guess
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
 
     data = ROOT.parent / "shared" / "data" / "quickdraw"
     words = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
@@ -308,8 +308,8 @@ def test_a_classroom_of_browsers_at_once(chromium_browser, app_url, local_models
     classification, detection or Pictionary at the same moment; each gets the answer.
     (Twenty sessions run through AppTest in test_classroom.py: here 20 browsers would share
     this machine's two cores with the server, 138 s in all, measuring chromium, not the app.)"""
-    from core.detection import detect
-    from core.quickdraw import read_ndjson
+    from core.quickdraw.formats import read_ndjson
+    from core.tasks.detection import detect
 
     data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
     cats = read_ndjson(data.read_bytes().splitlines())[0]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.canvas_strokes import canvas_to_strokes, path_to_stroke, stroke_to_path
-from core.quickdraw import normalise, read_ndjson, to_bitmap
+from core.quickdraw.canvas_strokes import canvas_to_strokes, path_to_stroke, stroke_to_path
+from core.quickdraw.formats import normalise, read_ndjson, to_bitmap
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 

@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from core.classification import TOP_K_MAX, classify
-from core.code_snippets import classification_code
-from core.image_input import read_image, sample_photo
-from core.model_loader import ModelCache, build_pipeline, model_nbytes
-from core.model_ref import ModelRef
+from core.models.loader import ModelCache, build_pipeline, model_nbytes
+from core.models.model_ref import ModelRef
+from core.tasks.classification import TOP_K_MAX, classify
+from core.tasks.code_snippets import classification_code
+from core.tasks.image_input import read_image, sample_photo
 
 CLS = "image-classification"
 VIT = ModelRef("google/vit-base-patch16-224", CLS)

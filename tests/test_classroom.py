@@ -18,13 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.canvas_strokes import canvas_to_strokes
-from core.detection import detect
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.pictionary import guess
-from core.quickdraw import word_in
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.quickdraw.canvas_strokes import canvas_to_strokes
+from core.quickdraw.formats import word_in
+from core.quickdraw.pictionary import guess
+from core.tasks.detection import detect
+from core.tasks.image_input import sample_photo
 from tests.conftest import ROOT
 from tests.test_app import expected_bars
 from tests.test_canvas_strokes import as_canvas
@@ -86,7 +86,7 @@ def student(index: int, start: threading.Barrier) -> tuple[str, int, AppTest]:
 
 
 def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     cache = shared_models()
     builds: list[str] = []
@@ -137,7 +137,7 @@ TASK_PAGES = {
 def test_a_class_on_the_same_photo_costs_one_model_call_per_page(classroom):
     """20 students open the four task pages at once, all on the default sample photo: each
     page's model runs once, and every student sees the same answer."""
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     start = threading.Barrier(SESSIONS)
     pages = list(TASK_PAGES)

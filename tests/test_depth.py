@@ -10,12 +10,17 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.code_snippets import depth_code
-from core.depth import compare_with_disparity, downsample, estimate_depth, motorcycle_disparity
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.registry import MODELS, models_for
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.models.registry import MODELS, models_for
+from core.tasks.code_snippets import depth_code
+from core.tasks.depth import (
+    compare_with_disparity,
+    downsample,
+    estimate_depth,
+    motorcycle_disparity,
+)
+from core.tasks.image_input import sample_photo
 from tests.conftest import ROOT
 from tests.plotly_data import plotly_array
 
@@ -79,7 +84,7 @@ def test_page_shows_depth_map_3d_and_ground_truth(local_models):
 
 
 def test_big_models_are_announced_before_loading(local_models):
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.context = {"locale": "es-ES"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.depth import (
+from core.tasks.depth import (
     DepthResult,
     abs_rel,
     align_scale_shift,

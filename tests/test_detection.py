@@ -9,13 +9,13 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.code_snippets import detection_code
-from core.detection import MIN_SCORE, detect
 from core.i18n import t
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.registry import MODELS, models_for
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.models.registry import MODELS, models_for
+from core.tasks.code_snippets import detection_code
+from core.tasks.detection import MIN_SCORE, detect
+from core.tasks.image_input import sample_photo
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "2_Object_Detection.py")
@@ -72,7 +72,7 @@ def test_page_draws_boxes_and_counts_them(local_models):
 
 
 def test_threshold_filters_without_running_the_model_again(local_models):
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.context = {"locale": "es-ES"}

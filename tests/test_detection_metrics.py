@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.detection import Box, Detection, DetectionResult
-from core.detection_metrics import (
+from core.tasks.detection import Box, Detection, DetectionResult
+from core.tasks.detection_metrics import (
     EXAMPLE_DETECTIONS,
     EXAMPLE_TRUTHS,
     GroundTruth,

@@ -6,8 +6,8 @@ import platform
 
 from streamlit.testing.v1 import AppTest
 
-from core.diagnostics import folder_mb, reach
 from core.i18n import t
+from core.ui.diagnostics import folder_mb, reach
 from tests.conftest import ROOT
 from tests.range_server import RangeServer
 
@@ -15,9 +15,9 @@ PAGE = str(ROOT / "pages" / "8_Diagnostics.py")
 
 
 def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch):
-    from core import run_policy
-    from core.app_cache import shared_models
-    from core.model_ref import ModelRef
+    from core.models import run_policy
+    from core.models.model_ref import ModelRef
+    from core.ui.shared import shared_models
 
     monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
@@ -65,9 +65,9 @@ def test_reach_and_folder_sizes(tmp_path):
 
 
 def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
-    from core.app_cache import shared_models, shared_results
-    from core.image_input import sample_photo
-    from core.model_ref import ModelRef
+    from core.models.model_ref import ModelRef
+    from core.tasks.image_input import sample_photo
+    from core.ui.shared import shared_models, shared_results
 
     monkeypatch.setenv("VTL_CACHE_BUDGET_MB", "64")
     shared_models().get(ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm"))

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.doodle_training import (
+from core.quickdraw.formats import read_ndjson, to_bitmap
+from core.quickdraw.source import QuickDrawSource
+from core.quickdraw.training import (
     TrainingConfig,
     confusion_matrix,
     delete_model,
@@ -22,8 +24,6 @@ from core.doodle_training import (
     saved_models,
     train,
 )
-from core.quickdraw import read_ndjson, to_bitmap
-from core.quickdraw_source import QuickDrawSource
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 from tests.range_server import RangeServer
@@ -94,9 +94,9 @@ def test_training_is_reproducible_and_stoppable():
 
 
 def test_saved_model_loads_through_the_loader_and_pipeline(trained, tmp_path, monkeypatch):
-    from core.classification import classify
-    from core.model_loader import ModelCache
-    from core.model_ref import ModelRef
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.tasks.classification import classify
 
     result, _, _ = trained
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
@@ -145,7 +145,7 @@ def test_most_confused_pairs_and_config_checks():
 
 
 def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeypatch, capsys):
-    from core import train as command
+    from core.quickdraw import train as command
 
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
     (tmp_path / "taken").mkdir()

@@ -11,11 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from core.canvas_strokes import canvas_to_strokes
-from core.image_input import ImageInputError, read_image
-from core.model_ref import ModelError, validate_model_id
-from core.quickdraw import FormatError, parse_ndjson_line, read_binary, read_ndjson, to_bitmap
-from core.quickdraw_source import npy_header, read_npy_bitmaps
+from core.models.model_ref import ModelError, validate_model_id
+from core.quickdraw.canvas_strokes import canvas_to_strokes
+from core.quickdraw.formats import (
+    FormatError,
+    parse_ndjson_line,
+    read_binary,
+    read_ndjson,
+    to_bitmap,
+)
+from core.quickdraw.source import npy_header, read_npy_bitmaps
+from core.tasks.image_input import ImageInputError, read_image
 
 # 300 cases per test in every run; `VTL_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py`
 # for a longer hunt.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.registry import DEFAULT_MODELS
+from core.models.registry import DEFAULT_MODELS
 from tests.conftest import ROOT
 from tests.fake_hub import FakeHub
 
@@ -130,7 +130,7 @@ def run_prefetch(hf_home: Path, endpoint: str | None) -> subprocess.CompletedPro
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VTL_"))}
     env.update(HF_HOME=str(hf_home), HF_HUB_DISABLE_XET="1")
     env.update({"HF_ENDPOINT": endpoint} if endpoint else {"HF_HUB_OFFLINE": "1"})
-    return subprocess.run([sys.executable, "-m", "core.prefetch"], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "core.models.prefetch"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from core.classification import classify
-from core.image_input import sample_photo
-from core.model_loader import ModelCache, build_pipeline
-from core.model_ref import ModelRef
+from core.models.loader import ModelCache, build_pipeline
+from core.models.model_ref import ModelRef
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
 
 CLS = "image-classification"
 MODELS = [ModelRef("google/vit-base-patch16-224", CLS), ModelRef("microsoft/resnet-50", CLS)]

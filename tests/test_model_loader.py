@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from core.hub_download import _select_files, local_folder
-from core.model_loader import ModelCache, build_pipeline, check_task, pick_device
-from core.model_ref import ModelError, ModelRef, validate_model_id
+from core.models.hub_download import _select_files, local_folder
+from core.models.loader import ModelCache, build_pipeline, check_task, pick_device
+from core.models.model_ref import ModelError, ModelRef, validate_model_id
 
 CLS = "image-classification"
 

@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from core.classification import classify
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.model_runner import ModelWorker, batch_policy
-from core.registry import SAMPLE_PHOTOS
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.models.registry import SAMPLE_PHOTOS
+from core.models.runner import ModelWorker, batch_policy
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
 
 VIT = ModelRef("google/vit-base-patch16-224", "image-classification")
 DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
@@ -62,7 +62,7 @@ def test_batching_off_restores_one_call_at_a_time(local_models, monkeypatch):
 
 
 def test_batching_is_kept_only_where_the_warm_up_shows_it_faster(local_models):
-    from core.model_runner import BatchPolicy, measured_policy
+    from core.models.runner import BatchPolicy, measured_policy
 
     assert measured_policy(BatchPolicy(8, "on"), 0.160, 0.120) == BatchPolicy(8, "on", 160, 120)
     assert measured_policy(BatchPolicy(8, "on"), 0.160, 0.150).reason == "not_faster"

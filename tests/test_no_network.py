@@ -46,7 +46,7 @@ def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir
     assert [e.value for e in at.error] == [
         t("es", "models.error.offline", model="google/vit\\-base\\-patch16\\-224", task="")
     ]
-    assert "python -m core.prefetch" in at.error[0].value
+    assert "python -m core.models.prefetch" in at.error[0].value
     assert not at.get("plotly_chart")
     retry = [b for b in at.button if b.label == t("es", "app.retry")]
     monkeypatch.setenv("VTL_LOCAL_MODELS", str(tiny_models_dir))  # the model is reachable again
@@ -69,7 +69,7 @@ def test_offline_the_explorer_opens_a_local_file(offline):
 
 
 def test_offline_pictionary_uses_the_students_own_model(offline, tmp_path):
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
     from tests.model_factory import SHARED
     from tests.test_canvas_strokes import as_canvas
     from tests.test_pictionary import bars, raw

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.canvas_strokes import canvas_to_strokes
-from core.classification import classify
 from core.i18n import t
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.pictionary import ROUNDS, DoodleStyle, Game, guess, model_sees
-from core.quickdraw import read_ndjson, to_bitmap, word_in
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.quickdraw.canvas_strokes import canvas_to_strokes
+from core.quickdraw.formats import read_ndjson, to_bitmap, word_in
+from core.quickdraw.pictionary import ROUNDS, DoodleStyle, Game, guess, model_sees
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
 from tests.test_canvas_strokes import as_canvas
@@ -119,7 +119,7 @@ def test_a_game_runs_to_its_summary_in_spanish(page):
 
 
 def test_trained_models_are_listed_and_used(page, tmp_path):
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
 
     need_shared()
     words = ("apple", "fish")

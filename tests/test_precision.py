@@ -9,20 +9,20 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from core import precision
-from core.classification import classify
-from core.depth import estimate_depth
-from core.detection import detect
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.result_agreement import (
+from core.models import precision
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.tasks.classification import classify
+from core.tasks.depth import estimate_depth
+from core.tasks.detection import detect
+from core.tasks.image_input import sample_photo
+from core.tasks.result_agreement import (
     classification_agreement,
     depth_agreement,
     detection_agreement,
     segmentation_agreement,
 )
-from core.segmentation import segment
+from core.tasks.segmentation import segment
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 
@@ -42,7 +42,7 @@ def _both(ref: ModelRef, monkeypatch):
 def doodle_models(tmp_path_factory):
     """A doodle classifier with real weights, trained on real drawings in a few seconds."""
     need_shared()
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
 
     folder = tmp_path_factory.mktemp("models")
     bitmaps = SHARED / "data" / "quickdraw" / "numpy_bitmap"
@@ -52,7 +52,7 @@ def doodle_models(tmp_path_factory):
 
 
 def test_a_trained_classifier_says_the_same_in_bfloat16(doodle_models, monkeypatch):
-    from core.quickdraw import read_ndjson, to_bitmap
+    from core.quickdraw.formats import read_ndjson, to_bitmap
 
     monkeypatch.setenv("VTL_MODELS_DIR", str(doodle_models))
     fp32, bf16 = _both(ModelRef("trained/real", "image-classification"), monkeypatch)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.quickdraw import (
+from core.quickdraw.formats import (
     Drawing,
     parse_ndjson_line,
     rdp,
@@ -20,7 +20,7 @@ from core.quickdraw import (
     to_bitmap,
     write_binary,
 )
-from core.quickdraw_source import QuickDrawError, QuickDrawSource, npy_header, read_upload
+from core.quickdraw.source import QuickDrawError, QuickDrawSource, npy_header, read_upload
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 from tests.range_server import RangeServer

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
-from core.quickdraw import read_ndjson, simplify
+from core.quickdraw.formats import read_ndjson, simplify
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
 from tests.range_server import RangeServer, bucket_from
@@ -126,7 +126,7 @@ def test_offline_message_and_local_file(explorer, monkeypatch):
 
 
 def test_category_list_is_the_datasets(explorer):
-    from core.registry import QUICKDRAW_WORDS
+    from core.models.registry import QUICKDRAW_WORDS
 
     assert (DATA / "categories.txt").read_text().splitlines() == QUICKDRAW_WORDS
     assert Path(PAGE).is_file()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.i18n import LANGUAGES, catalogue, language_from_locale, t
-from core.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS, TASKS, models_for
+from core.models.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS, TASKS, models_for
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -113,7 +113,7 @@ def test_bounded_in_bytes_least_recently_used_first():
 
 
 def test_sizes_count_arrays_images_and_what_holds_them():
-    from core.depth import DepthResult
+    from core.tasks.depth import DepthResult
 
     depth = DepthResult("m/m", np.zeros((480, 640), np.float32), False, 0.1, "cpu")
     assert 480 * 640 * 4 <= nbytes_of(depth) < 480 * 640 * 4 + 4096

@@ -3,9 +3,9 @@ wait for the warm-up again; a damaged file is measured anew."""
 
 from __future__ import annotations
 
-from core import run_policy
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
+from core.models import run_policy
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
 
 VIT = ModelRef("google/vit-base-patch16-224", "image-classification")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.config import settings
-from core.model_loader import build_pipeline
-from core.model_ref import ModelError, ModelRef
+from core.models.loader import build_pipeline
+from core.models.model_ref import ModelError, ModelRef
 from tests.conftest import ROOT
 
 CLS = "image-classification"

@@ -10,12 +10,12 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from core.colours import label_colour, rgb
-from core.image_input import sample_photo
-from core.model_loader import ModelCache
-from core.model_ref import ModelRef
-from core.registry import MODELS, models_for
-from core.segmentation import (
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.models.registry import MODELS, models_for
+from core.tasks.colours import label_colour, rgb
+from core.tasks.image_input import sample_photo
+from core.tasks.segmentation import (
     INPUT_SIDE,
     Segment,
     SegmentationResult,
@@ -92,7 +92,7 @@ def legend(at: AppTest) -> dict[str, float]:
 
 
 def test_page_overlay_legend_and_display_only_settings(local_models):
-    from core.app_cache import shared_models
+    from core.ui.shared import shared_models
 
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.context = {"locale": "en-US"}
@@ -129,7 +129,7 @@ def test_snippet_lists_the_segments_shown(local_models):
     import contextlib
     import io
 
-    from core.code_snippets import segmentation_code
+    from core.tasks.code_snippets import segmentation_code
 
     image = sample_photo("astronaut")
     result = segment(ModelCache(10**9).get(PANOPTIC), image.image, "panoptic")

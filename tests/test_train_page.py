@@ -8,8 +8,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.doodle_training import saved_models
 from core.i18n import t
+from core.quickdraw.training import saved_models
 from tests.conftest import ROOT, need_shared
 from tests.model_factory import SHARED
 from tests.plotly_data import plotly_array
@@ -138,8 +138,8 @@ def test_a_training_too_big_for_the_server_is_explained(page, monkeypatch):
 def test_a_training_waits_its_turn_then_starts_by_itself(page, monkeypatch):
     import streamlit as st
 
-    from core.app_cache import shared_trainings
-    from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch
+    from core.ui.shared import shared_trainings
 
     monkeypatch.setenv("VTL_TRAINING_MAX_RUNNING", "1")
     st.cache_resource.clear()

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from core.doodle_training import TrainingConfig, load_bitmaps, local_fetch, save_model
-from core.training_queue import TrainingQueue, TrainingRefused
-from core.training_worker import estimate_bytes
+from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model
+from core.quickdraw.training_queue import TrainingQueue, TrainingRefused
+from core.quickdraw.training_worker import estimate_bytes
 from tests.conftest import need_shared
 from tests.model_factory import SHARED
 
@@ -149,7 +149,7 @@ def test_the_same_seed_gives_the_same_model_while_others_train(bitmaps):
 
 
 def test_a_message_the_server_cannot_take_fails_the_training_without_a_hang(bitmaps, monkeypatch):
-    from core import training_queue
+    from core.quickdraw import training_queue
 
     def broken(*args):
         raise ImportError("cannot import name 'ResNetConfig'")  # what a lazy-import race gave

@@ -1,0 +1,285 @@
+"""The one model loader: every pipeline of the app is built here.
+
+`build_pipeline` fetches a model (`core.models.hub_download`), checks that its architecture
+solves the task, and builds `transformers.pipeline` from the local folder, never with
+`trust_remote_code`.
+`ModelCache` keeps built pipelines within a memory budget, evicting the least recently used;
+the app shares one instance across sessions (see `core/ui/shared.py`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.config import settings
+from core.models.hub_download import Progress, fetch_model
+from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
+from core.models.run_policy import RunPolicy, choose_policy
+from core.models.runner import ModelWorker
+
+
+def pick_device(preference: str = "auto") -> str:
+    """CUDA when present, then Apple's MPS, else the CPU; `preference` overrides."""
+    import torch
+
+    if preference in {"cuda", "mps", "cpu"}:
+        return preference
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def check_task(folder: Path, task: str, model_id: str) -> None:
+    """Refuse a model whose architecture does not solve `task` (e.g. a text model)."""
+    import json
+
+    from transformers.models.auto import modeling_auto as auto
+
+    mappings = {
+        "image-classification": [auto.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES],
+        "object-detection": [auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES],
+        "depth-estimation": [auto.MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES],
+        "image-segmentation": [
+            auto.MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES,
+            auto.MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES,
+            auto.MODEL_FOR_INSTANCE_SEGMENTATION_MAPPING_NAMES,
+            auto.MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES,
+        ],
+    }[task]
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    classes = {name for mapping in mappings for name in mapping.values()}
+    types = {key for mapping in mappings for key in mapping}
+    architectures = config.get("architectures") or []
+    fits = any(a in classes for a in architectures) if architectures else False
+    if not fits and not (not architectures and config.get("model_type") in types):
+        shown = ", ".join(architectures) or str(config.get("model_type"))
+        raise ModelError(model_id, "wrong_task", shown)
+
+
+def model_nbytes(pipe: Any) -> int:
+    """Bytes held by a pipeline's weights and buffers."""
+    model = pipe.model
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def build_pipeline(ref: ModelRef, progress: Progress | None = None) -> Any:
+    """Fetch and build `transformers.pipeline(task, model)`; every failure is a `ModelError`."""
+    try:
+        folder = fetch_model(ref, progress)
+        check_task(folder, ref.task, ref.id)
+        from transformers.pipelines import (
+            pipeline,  # the module: the lazy top level is not thread-safe
+        )
+
+        return pipeline(
+            ref.task,
+            model=str(folder),
+            device=pick_device(settings().device),
+            trust_remote_code=False,
+        )
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
+
+
+@dataclass
+class LoadedModel:
+    """A built pipeline in the cache, with what the diagnostics need to know about it."""
+
+    ref: ModelRef
+    pipe: Any
+    nbytes: int
+    load_seconds: float
+    policy: RunPolicy = field(default_factory=RunPolicy)
+    calls: int = 0
+    last_used: float = field(default_factory=time.time)
+    _worker: ModelWorker | None = field(default=None, repr=False)
+    _count: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        batching = self.policy.batch.max_batch > 1
+        self._worker = ModelWorker(
+            _run_one(self.ref, self.pipe),
+            _run_many(self.ref, self.pipe) if batching else None,
+            self.policy.batch.max_batch,
+            settings().batch_window_ms / 1000,
+        )
+
+    @property
+    def batches(self) -> list[int]:
+        """Sizes of the model's last forward passes (1 when a call ran alone)."""
+        return list(self._worker.batches)
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the pipeline on the model's own thread, where the calls of every session queue
+        and share a forward pass where the policy allows (see `core.models.runner`)."""
+        with self._count:
+            self.calls += 1
+            self.last_used = time.time()
+        return self._worker.submit(args, kwargs)
+
+
+def _run_one(ref: ModelRef, pipe: Any) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return pipe(*args, **kwargs)
+        except Exception as exc:
+            _forget(exc)  # the activations of a run that ran out of memory, say
+            raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
+        finally:
+            give_back_freed_memory()
+
+    return run
+
+
+def _run_many(ref: ModelRef, pipe: Any) -> Callable[[list, dict], list]:
+    def run(images: list, kwargs: dict) -> list:
+        try:
+            return list(pipe(images, batch_size=len(images), **kwargs))
+        finally:
+            give_back_freed_memory()
+
+    return run
+
+
+class ModelCache:
+    """Built pipelines kept within `budget_bytes`, least recently used evicted first."""
+
+    def __init__(
+        self,
+        budget_bytes: int,
+        build: Callable[[ModelRef, Progress | None], Any] = build_pipeline,
+        measure: Callable[[Any], int] = model_nbytes,
+        tune: Callable[[ModelRef, Any], RunPolicy] = choose_policy,
+    ) -> None:
+        self.budget_bytes = budget_bytes
+        self._build = build
+        self._measure = measure
+        self._tune = tune
+        self._entries: OrderedDict[ModelRef, LoadedModel] = OrderedDict()
+        self._building: dict[ModelRef, threading.Lock] = {}  # one build per model at a time
+        self._lock = threading.RLock()  # guards the two dicts; never held while building
+
+    @property
+    def used_bytes(self) -> int:
+        with self._lock:
+            return sum(entry.nbytes for entry in self._entries.values())
+
+    def loaded(self) -> list[LoadedModel]:
+        """The models in memory, least recently used first."""
+        with self._lock:
+            return list(self._entries.values())
+
+    def get(
+        self, ref: ModelRef, progress: Progress | None = None, expected_bytes: int = 0
+    ) -> LoadedModel:
+        """The model for `ref`, built on first use; raises `ModelError`.
+
+        Sessions asking for the same model while it builds wait for that one build; sessions
+        using other models are not held up by it.
+        """
+        with self._lock:
+            entry = self._touch(ref)
+            if entry is not None:
+                return entry
+            building = self._building.setdefault(ref, threading.Lock())
+        with building:
+            with self._lock:
+                entry = self._touch(ref)
+                if entry is not None:
+                    return entry
+                self._make_room(expected_bytes)
+            try:
+                started = time.perf_counter()
+                pipe = self._build(ref, progress)
+                policy = self._tune(ref, pipe)
+                seconds = time.perf_counter() - started
+                entry = LoadedModel(ref, pipe, self._measure(pipe), seconds, policy)
+            except BaseException as exc:  # out of memory, a missing package…: give it all back
+                _forget(exc)
+                raise
+            finally:
+                with self._lock:
+                    self._building.pop(ref, None)
+            with self._lock:
+                self._make_room(entry.nbytes)
+                self._entries[ref] = entry
+                return entry
+
+    def _touch(self, ref: ModelRef) -> LoadedModel | None:
+        entry = self._entries.get(ref)
+        if entry is not None:
+            self._entries.move_to_end(ref)
+            entry.last_used = time.time()
+        return entry
+
+    def _make_room(self, incoming: int) -> None:
+        while self._entries and self.used_bytes + incoming > self.budget_bytes:
+            self._entries.popitem(last=False)  # its thread ends once no session holds it
+            _release_memory()
+
+    def clear(self) -> None:
+        """Free every model (the diagnostics' button, and tests)."""
+        with self._lock:
+            self._entries.clear()
+            _release_memory()
+
+
+def _forget(exc: BaseException) -> None:
+    """Free what a failed build or run held: the frames of its traceback (and of the errors
+    it wraps) keep their local variables, a half-built model among them, for as long as the
+    error is kept, e.g. shown on a page or held by a test. Those frames are cleared."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not other for other in seen):
+        seen.append(current)
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
+    _release_memory()
+
+
+def _glibc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        return None
+
+
+_TRIM = _glibc_trim()
+
+
+def give_back_freed_memory() -> None:
+    """Hand the memory a model run freed back to the system.
+
+    A run's activations (hundreds of MB for a detector on a large photo) are freed when it ends,
+    but glibc keeps freed memory, fragmented, for later: over a class, resident memory crept up
+    (benchmarks/soak.py: +95 MB within 9 reruns without this, +26 MB over 300 with it). It takes
+    about 0.3 ms."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
+def _release_memory() -> None:
+    """Return a forgotten model's memory (once no call still runs on it)."""
+    gc.collect()
+    give_back_freed_memory()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:
+        pass

@@ -1,0 +1,261 @@
+"""Reading the first drawings of a category from Google's public bucket, a few bytes at a time.
+
+The category files are 70–470 MB; HTTP `Range` requests fetch only the start of a file, in
+growing chunks, until enough complete drawings have arrived. What arrives is kept on disk (the
+start of each file, written atomically, so an interrupted fetch never leaves a corrupt cache)
+and extended on the next, larger request. A server that ignores `Range` is read only as far as
+needed, then the connection is closed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+
+from core.quickdraw.formats import Drawing, FormatError, read_binary_prefix, read_ndjson
+
+FORMATS = {  # format → (folder in the bucket, file extension)
+    "raw": ("full/raw", ".ndjson"),
+    "simplified": ("full/simplified", ".ndjson"),
+    "binary": ("full/binary", ".bin"),
+    "numpy_bitmap": ("full/numpy_bitmap", ".npy"),
+}
+FIRST_CHUNK = 64 * 1024
+BITMAP_BYTES = 28 * 28
+
+
+class QuickDrawError(Exception):
+    """The data could not be fetched; `reason` is "offline", "not_found", "timeout" or
+    "bad_data" (what arrived is not a Quick, Draw! file)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class FetchStats:
+    """What a read cost: bytes over the network, requests, bytes served from the disk cache."""
+
+    bytes_transferred: int = 0
+    requests: int = 0
+    bytes_from_cache: int = 0
+    file_size: int | None = None
+
+
+@dataclass
+class _Prefix:
+    data: bytes
+    complete: bool  # the whole file is here
+    file_size: int | None = None
+
+
+@dataclass
+class QuickDrawSource:
+    """Google's bucket (or any server laid out like it, e.g. the tests' local server)."""
+
+    base_url: str
+    cache_dir: Path
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 0.5
+    stats: FetchStats = field(default_factory=FetchStats)
+
+    def url(self, fmt: str, word: str) -> str:
+        folder, extension = FORMATS[fmt]
+        return f"{self.base_url.rstrip('/')}/{folder}/{quote(word)}{extension}"
+
+    def first_drawings(
+        self,
+        word: str,
+        fmt: str,
+        count: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[list[Drawing], int]:
+        """The first `count` drawings of `word` (raw, simplified or binary), and how many
+        malformed lines were skipped on the way. Raises `QuickDrawError`."""
+        if fmt not in {"raw", "simplified", "binary"}:
+            raise ValueError(f"drawings come as raw, simplified or binary, not {fmt!r}")
+        prefix = self._cached(fmt, word)
+        chunk = FIRST_CHUNK
+        while True:
+            drawings, skipped = _parse(prefix.data, fmt, word, prefix.complete)
+            if progress:
+                progress(min(len(drawings), count), count)
+            if len(drawings) >= count or prefix.complete:
+                return drawings[:count], skipped
+            prefix = self._extend(fmt, word, prefix, chunk)
+            chunk *= 2
+
+    def first_bitmaps(self, word: str, count: int) -> np.ndarray:
+        """The first `count` 28 × 28 bitmaps of a numpy_bitmap file: its header, then exactly
+        the rows asked for."""
+        prefix = self._cached("numpy_bitmap", word)
+        if len(prefix.data) < 128 and not prefix.complete:
+            prefix = self._extend("numpy_bitmap", word, prefix, 1024 - len(prefix.data))
+        try:
+            header_end, rows = npy_header(prefix.data)
+        except FormatError as err:  # e.g. a network's login page instead of the file
+            for path in self._paths("numpy_bitmap", word):
+                path.unlink(missing_ok=True)  # not kept: the next try fetches it again
+            raise QuickDrawError("bad_data", str(err)) from None
+        needed = header_end + min(count, rows) * BITMAP_BYTES
+        while len(prefix.data) < needed and not prefix.complete:  # a dropped answer: go on
+            before = len(prefix.data)
+            prefix = self._extend("numpy_bitmap", word, prefix, needed - before)
+            if len(prefix.data) == before:
+                break
+        return _bitmap_rows(prefix.data, header_end, rows, count)
+
+    # The cache: the start of each file, `<cache>/<fmt>/<word>.part`, and `.complete` beside it
+    # once the whole file is there.
+    def _paths(self, fmt: str, word: str) -> tuple[Path, Path]:
+        folder = self.cache_dir / fmt
+        safe = quote(word, safe="")
+        return folder / f"{safe}.part", folder / f"{safe}.complete"
+
+    def _cached(self, fmt: str, word: str) -> _Prefix:
+        part, complete = self._paths(fmt, word)
+        data = part.read_bytes() if part.is_file() else b""
+        self.stats.bytes_from_cache += len(data)
+        return _Prefix(data, complete.is_file())
+
+    def _extend(self, fmt: str, word: str, prefix: _Prefix, size: int) -> _Prefix:
+        start = len(prefix.data)
+        body, complete, total = self._fetch(self.url(fmt, word), start, start + size - 1)
+        data = prefix.data + body
+        part, complete_marker = self._paths(fmt, word)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=part.parent, delete=False) as temporary:
+            temporary.write(data)
+        os.replace(temporary.name, part)  # never a half-written cache file
+        if complete:
+            complete_marker.touch()
+        self.stats.file_size = total
+        return _Prefix(data, complete, total)
+
+    def _fetch(self, url: str, start: int, end: int) -> tuple[bytes, bool, int | None]:
+        """Bytes `start`–`end` of `url`, whether the file ends there, and its size if known."""
+        last_error: Exception | None = None
+        for attempt in range(self.retries):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                return self._fetch_once(url, start, end)
+            except urllib.error.HTTPError as exc:
+                if exc.code == 416:  # asked past the end: nothing more
+                    return b"", True, start
+                if exc.code == 404:
+                    raise QuickDrawError("not_found", url) from None
+                last_error = exc
+            except TimeoutError as exc:
+                last_error = exc
+            except (urllib.error.URLError, OSError) as exc:
+                last_error = exc
+        reason = "timeout" if isinstance(last_error, TimeoutError) else "offline"
+        raise QuickDrawError(reason, str(last_error))
+
+    def _fetch_once(self, url: str, start: int, end: int) -> tuple[bytes, bool, int | None]:
+        request = urllib.request.Request(url, headers={"Range": f"bytes={start}-{end}"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            self.stats.requests += 1
+            wanted = end - start + 1
+            if response.status == 206:
+                body = response.read(wanted)
+                total = _total_from_content_range(response.headers.get("Content-Range", ""))
+                complete = total is not None and start + len(body) >= total
+            else:  # the server ignored Range: skip what we have, read what we need, hang up
+                skipped = 0
+                while skipped < start:
+                    piece = response.read(min(1 << 20, start - skipped))
+                    if not piece:
+                        break
+                    skipped += len(piece)
+                    self.stats.bytes_transferred += len(piece)
+                body = response.read(wanted)
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                complete = len(body) < wanted or (total is not None and start + len(body) >= total)
+            self.stats.bytes_transferred += len(body)
+            return body, complete, total
+
+
+def _total_from_content_range(header: str) -> int | None:
+    """`bytes 0-99/1234` → 1234."""
+    total = header.rpartition("/")[2]
+    return int(total) if total.isdigit() else None
+
+
+def _parse(data: bytes, fmt: str, word: str, complete: bool) -> tuple[list[Drawing], int]:
+    if fmt == "binary":
+        drawings, _ = read_binary_prefix(data, word)
+        return drawings, 0
+    lines = data.split(b"\n")
+    if not complete:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    return read_ndjson(lines)
+
+
+def npy_header(data: bytes) -> tuple[int, int]:
+    """(where the rows start, how many rows) from the start of a `.npy` file of 784-byte rows.
+
+    Raises `FormatError` for anything else; the header is read as a literal, never unpickled."""
+    if data[:6] != b"\x93NUMPY" or len(data) < 10:
+        raise FormatError("not a .npy file")
+    major = data[6]
+    if major == 1:
+        length, start = int.from_bytes(data[8:10], "little"), 10
+    else:
+        length, start = int.from_bytes(data[8:12], "little"), 12
+    if len(data) < start + length or length > 4096:
+        raise FormatError("the .npy header is cut or too long")
+    try:
+        header = ast.literal_eval(data[start : start + length].decode("latin1"))
+        descr, fortran, shape = header["descr"], header["fortran_order"], tuple(header["shape"])
+    except (ValueError, SyntaxError, KeyError, TypeError, MemoryError, RecursionError) as exc:
+        raise FormatError(f"the .npy header is not readable ({type(exc).__name__})") from None
+    if descr not in ("|u1", "<u1", "u1") or fortran:
+        raise FormatError(f"expected C-ordered uint8 rows, got {descr!r}")
+    if len(shape) != 2 or shape[1] != BITMAP_BYTES or not isinstance(shape[0], int) or shape[0] < 0:
+        raise FormatError(f"expected rows of 784 pixels, got shape {shape}")
+    return start + length, shape[0]
+
+
+def read_npy_bitmaps(data: bytes, count: int) -> np.ndarray:
+    """The first `count` 28 × 28 bitmaps of a numpy_bitmap `.npy` file a student opened;
+    raises `FormatError` (never unpickles: the rows are read as bytes)."""
+    start, rows = npy_header(data)
+    bitmaps = _bitmap_rows(data, start, rows, count)
+    if not len(bitmaps):
+        raise FormatError("the .npy file holds no drawing")
+    return bitmaps
+
+
+def _bitmap_rows(data: bytes, start: int, rows: int, count: int) -> np.ndarray:
+    """The first `count` of the `rows` bitmaps that begin at `start`, as far as `data` goes."""
+    take = max(0, min(count, rows, (len(data) - start) // BITMAP_BYTES))
+    body = data[start : start + take * BITMAP_BYTES]
+    return np.frombuffer(body, dtype=np.uint8).reshape(take, 28, 28)
+
+
+def read_upload(name: str, data: bytes) -> tuple[list[Drawing], int]:
+    """A local `.ndjson` (raw or simplified) or `.bin` file: the offline source."""
+    word = Path(name).stem
+    if name.lower().endswith(".bin"):
+        from core.quickdraw.formats import read_binary
+
+        return read_binary(data, word)
+    if name.lower().endswith(".ndjson"):
+        return read_ndjson(data.splitlines())
+    raise ValueError("expected a .ndjson or .bin file")

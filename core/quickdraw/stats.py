@@ -1,0 +1,34 @@
+"""Numbers about a set of Quick, Draw! drawings, for the explorer's charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.quickdraw.formats import Drawing
+
+
+def drawings_table(drawings: list[Drawing]) -> pd.DataFrame:
+    """One row per drawing: word, country, recognized, strokes, points, seconds, date."""
+    return pd.DataFrame(
+        {
+            "word": [d.word for d in drawings],
+            "key_id": [d.key_id for d in drawings],
+            "country": [d.countrycode for d in drawings],
+            "recognized": [d.recognized for d in drawings],
+            "strokes": [len(d.strokes) for d in drawings],
+            "points": [d.points for d in drawings],
+            "seconds": [None if d.duration_ms is None else d.duration_ms / 1000 for d in drawings],
+            "date": [d.timestamp[:10] for d in drawings],
+        }
+    )
+
+
+def country_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Drawings per country, with ISO 3166 alpha-3 codes and names for a world map."""
+    import pycountry
+
+    counts = table.groupby("country").size().rename("drawings").reset_index()
+    found = [pycountry.countries.get(alpha_2=code) for code in counts["country"]]
+    counts["iso3"] = [c.alpha_3 if c else None for c in found]
+    counts["name"] = [c.name if c else code for c, code in zip(found, counts["country"])]
+    return counts.sort_values("drawings", ascending=False, ignore_index=True)

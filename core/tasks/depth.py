@@ -1,0 +1,120 @@
+"""Depth estimation: how far each pixel is from the camera, from a single image.
+
+Relative models (MiDaS/DPT, Depth Anything) predict *relative inverse depth*: larger means
+nearer, up to an unknown scale and shift. Metric models (ZoeDepth) predict depth in metres.
+To compare a prediction with ground truth, both are put in inverse-depth (disparity) space and
+the prediction is aligned by least squares (scale and shift), as in MiDaS's evaluation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from core.models.loader import LoadedModel
+
+METRIC_MODEL_TYPES = {"zoedepth"}  # transformers model types that predict metres
+
+
+@dataclass(frozen=True)
+class DepthResult:
+    """A depth map at the image's size, and what its values mean."""
+
+    model_id: str
+    depth: np.ndarray  # float32, height × width
+    metric: bool  # metres when True; relative inverse depth (bigger = nearer) otherwise
+    seconds: float
+    device: str
+
+    def nearness(self) -> np.ndarray:
+        """Values that grow towards the camera, whatever the model predicts."""
+        return -self.depth if self.metric else self.depth
+
+
+@dataclass(frozen=True)
+class GroundTruthComparison:
+    aligned: np.ndarray  # the prediction as disparity, after scale and shift
+    target: np.ndarray  # ground-truth disparity (NaN where unknown)
+    abs_rel: float
+    delta1: float  # share of pixels with max(pred/gt, gt/pred) < 1.25
+    scale: float
+    shift: float
+
+
+def estimate_depth(model: LoadedModel, image: Image.Image) -> DepthResult:
+    """Run a depth-estimation pipeline; raises `ModelError` if the model fails."""
+    started = time.perf_counter()
+    output = model.run(image)
+    seconds = time.perf_counter() - started
+    depth = output["predicted_depth"].squeeze().float().cpu().numpy()
+    if depth.shape != (image.height, image.width):
+        resized = Image.fromarray(depth.astype(np.float32), "F").resize(image.size, Image.BICUBIC)
+        depth = np.asarray(resized)
+    metric = model.pipe.model.config.model_type in METRIC_MODEL_TYPES
+    return DepthResult(
+        model.ref.id, depth.astype(np.float32), metric, seconds, str(model.pipe.device)
+    )
+
+
+def downsample(values: np.ndarray, max_side: int) -> np.ndarray:
+    """Every n-th row and column, so that no side exceeds `max_side` (for the browser)."""
+    step = max(1, int(np.ceil(max(values.shape[:2]) / max_side)))
+    return values[::step, ::step]
+
+
+def align_scale_shift(
+    prediction: np.ndarray, target: np.ndarray, mask: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """`scale · prediction + shift` closest to `target` in least squares over `mask`."""
+    x = prediction[mask].astype(np.float64)
+    y = target[mask].astype(np.float64)
+    if x.size < 2:
+        raise ValueError("at least two valid pixels are needed to align")
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    (scale, shift), *_ = np.linalg.lstsq(design, y, rcond=None)
+    return (scale * prediction + shift).astype(np.float32), float(scale), float(shift)
+
+
+def abs_rel(prediction: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
+    """Mean absolute relative error, mean(|pred − gt| / gt), over `mask` (0 is perfect)."""
+    p, g = prediction[mask].astype(np.float64), target[mask].astype(np.float64)
+    return float(np.mean(np.abs(p - g) / g))
+
+
+def delta_accuracy(
+    prediction: np.ndarray, target: np.ndarray, mask: np.ndarray, threshold: float = 1.25
+) -> float:
+    """Share of pixels where max(pred/gt, gt/pred) < threshold (1 is perfect)."""
+    p = np.maximum(prediction[mask].astype(np.float64), 1e-9)  # a negative guess is just wrong
+    g = target[mask].astype(np.float64)
+    return float(np.mean(np.maximum(p / g, g / p) < threshold))
+
+
+def compare_with_disparity(result: DepthResult, disparity: np.ndarray) -> GroundTruthComparison:
+    """Align the prediction to ground-truth disparity and score it (AbsRel, δ<1.25)."""
+    if disparity.shape != result.depth.shape:
+        raise ValueError(
+            f"ground truth {disparity.shape} and prediction {result.depth.shape} differ"
+        )
+    mask = np.isfinite(disparity) & (disparity > 0)
+    prediction = 1.0 / np.maximum(result.depth, 1e-6) if result.metric else result.depth
+    aligned, scale, shift = align_scale_shift(prediction, disparity, mask)
+    target = np.where(mask, disparity, np.nan).astype(np.float32)
+    return GroundTruthComparison(
+        aligned=aligned,
+        target=target,
+        abs_rel=abs_rel(aligned, disparity, mask),
+        delta1=delta_accuracy(aligned, disparity, mask),
+        scale=scale,
+        shift=shift,
+    )
+
+
+def motorcycle_disparity() -> np.ndarray:
+    """Ground-truth disparity of the Middlebury motorcycle (left view), inf where unknown."""
+    from skimage import data
+
+    return data.stereo_motorcycle()[2]

@@ -1,0 +1,76 @@
+"""Object detection: find and locate each instance of an object in an image.
+
+A detection is a class, a bounding box and a confidence. The model runs once with a low score
+floor; the page's threshold slider only filters these cached detections.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from PIL import Image
+
+from core.models.loader import LoadedModel
+
+# Detections kept from a run; the threshold slider starts here.
+MIN_SCORE = 0.05
+
+
+@dataclass(frozen=True)
+class Box:
+    """Corners in pixels of the image the model saw: (xmin, ymin) top left."""
+
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.xmax - self.xmin) * max(0.0, self.ymax - self.ymin)
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: str
+    score: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    """Everything one model found above `MIN_SCORE`, best first."""
+
+    model_id: str
+    detections: tuple[Detection, ...]
+    seconds: float
+    device: str
+
+    def above(self, threshold: float) -> tuple[Detection, ...]:
+        """The detections a given score threshold keeps."""
+        return tuple(d for d in self.detections if d.score >= threshold)
+
+    def counts(self, threshold: float) -> dict[str, int]:
+        """How many objects of each class, most frequent first (counting objects)."""
+        return dict(Counter(d.label for d in self.above(threshold)).most_common())
+
+
+def detect(model: LoadedModel, image: Image.Image) -> DetectionResult:
+    """Run an object-detection pipeline; raises `ModelError` if the model fails."""
+    started = time.perf_counter()
+    raw = model.run(image, threshold=MIN_SCORE)
+    seconds = time.perf_counter() - started
+    detections = sorted(
+        (
+            Detection(
+                str(d["label"]),
+                float(d["score"]),
+                Box(**{k: float(v) for k, v in d["box"].items()}),
+            )
+            for d in raw
+        ),
+        key=lambda d: -d.score,
+    )
+    return DetectionResult(model.ref.id, tuple(detections), seconds, str(model.pipe.device))

@@ -1,0 +1,95 @@
+"""The detection page's interactive lesson on metrics (Streamlit widgets over
+`core.tasks.detection_metrics`): IoU between two boxes, precision and recall, PR curves, AP, mAP."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.i18n import t
+from core.tasks.charts import boxes_figure, pr_curves_figure
+from core.tasks.detection import Box
+from core.tasks.detection_metrics import (
+    EXAMPLE_DETECTIONS,
+    EXAMPLE_TRUTHS,
+    iou,
+    match_detections,
+    mean_average_precision,
+    pr_curve,
+    precision_recall,
+)
+
+
+def iou_playground(lang: str) -> float:
+    """Two boxes the student moves with sliders; returns and shows their IoU."""
+    st.subheader(t(lang, "detection.iou_title"))
+    st.markdown(t(lang, "detection.iou_text"))
+    left, right = st.columns(2)
+    boxes = []
+    for column, name, start in ((left, "A", (10, 50, 10, 40)), (right, "B", (30, 70, 20, 50))):
+        with column:
+            x = st.slider(f"{name} · x", 0, 100, start[:2], key=f"det_iou_{name}_x")
+            y = st.slider(f"{name} · y", 0, 60, start[2:], key=f"det_iou_{name}_y")
+            boxes.append(Box(x[0], y[0], x[1], y[1]))
+    value = iou(*boxes)
+    st.metric("IoU", f"{value:.3f}")
+    colours = ("#4363d8", "#e6194b")
+    figure = boxes_figure([(n, b, c) for n, b, c in zip("AB", boxes, colours)], 100, 60)
+    st.plotly_chart(figure, key="det_iou_chart")
+    return value
+
+
+def metrics_playground(lang: str) -> None:
+    """Precision, recall, PR curves, AP and mAP on a small hand-annotated example."""
+    st.subheader(t(lang, "detection.pr_title"))
+    st.markdown(t(lang, "detection.pr_text"))
+    score = st.slider(t(lang, "detection.score_threshold"), 0.0, 1.0, 0.5, 0.05,
+                      key="det_pr_score")  # fmt: skip
+    iou_threshold = st.radio(t(lang, "detection.iou_threshold"), [0.5, 0.75], horizontal=True,
+                             key="det_pr_iou")  # fmt: skip
+    kept = tuple(d for d in EXAMPLE_DETECTIONS if d.score >= score)
+    matches = match_detections(kept, EXAMPLE_TRUTHS, iou_threshold)
+    scene = [
+        (f"{g.label} ({t(lang, 'detection.truth')})", g.box, "#3cb44b") for g in EXAMPLE_TRUTHS
+    ]
+    scene += [
+        (f"{m.detection.label} {m.detection.score:.2f} {'TP' if m.true_positive else 'FP'}",
+         m.detection.box, "#4363d8" if m.true_positive else "#e6194b")
+        for m in matches
+    ]  # fmt: skip
+    st.plotly_chart(boxes_figure(scene, 100, 60), key="det_pr_scene")
+    precision, recall, tp, fp, fn = precision_recall(
+        EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, score, iou_threshold
+    )
+    columns = st.columns(5)
+    columns[0].metric(
+        t(lang, "detection.precision"), "—" if precision is None else f"{precision:.2f}"
+    )
+    columns[1].metric(t(lang, "detection.recall"), f"{recall:.2f}")
+    for column, name, value in zip(columns[2:], ("TP", "FP", "FN"), (tp, fp, fn)):
+        column.metric(name, value)
+
+    labels = sorted({g.label for g in EXAMPLE_TRUTHS})
+    curves = [
+        pr_curve(EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, label, iou_threshold) for label in labels
+    ]
+    st.plotly_chart(
+        pr_curves_figure(curves, t(lang, "detection.recall"), t(lang, "detection.precision")),
+        key="det_pr_curves",
+    )
+    rows = []
+    for threshold in (0.5, 0.75):
+        mean, per_class = mean_average_precision(EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, threshold)
+        rows.append({"IoU": threshold, **{f"AP {k}": round(v, 3) for k, v in per_class.items()},
+                     "mAP": round(mean, 3)})  # fmt: skip
+    st.markdown(t(lang, "detection.map_text"))
+    st.dataframe(pd.DataFrame(rows).rename(columns={"IoU": t(lang, "detection.iou_threshold")}),
+                 hide_index=True, key="det_map_table")  # fmt: skip
+
+
+def counts_table(lang: str, counts: dict[str, int]) -> pd.DataFrame:
+    """Objects per class (the lesson's "counting objects" application)."""
+    return pd.DataFrame(
+        [{t(lang, "detection.col_class"): k, t(lang, "detection.col_count"): v}
+         for k, v in counts.items()]
+    )  # fmt: skip

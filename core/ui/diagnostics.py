@@ -1,0 +1,125 @@
+"""What a teacher checks before class: versions, device, memory, models loaded, caches, network."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import resource
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.config import settings
+from core.i18n import t
+from core.models.precision import PrecisionChoice
+from core.models.runner import BatchPolicy
+
+
+def versions() -> dict[str, str]:
+    """Python and the libraries that must match."""
+    import streamlit
+    import torch
+    import transformers
+
+    return {
+        "Python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "streamlit": streamlit.__version__,
+    }
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux), else its peak."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def folder_mb(folder: Path) -> float:
+    """Megabytes of the files under `folder` (0 if it does not exist)."""
+    if not folder.is_dir():
+        return 0.0
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):  # a file removed while we count
+                total += (Path(root) / name).stat().st_size
+    return total / 2**20
+
+
+def caches() -> dict[str, Path]:
+    """Where the app keeps what it downloads or makes."""
+    from huggingface_hub import constants
+
+    config = settings()
+    return {
+        "hub": Path(constants.HF_HUB_CACHE),
+        "quickdraw": config.quickdraw_cache,
+        "trained": config.models_dir,
+    }
+
+
+@dataclass(frozen=True)
+class Reachability:
+    name: str
+    url: str
+    ok: bool
+    detail: str  # HTTP status, error, or "offline mode"
+    seconds: float
+
+
+def reach(name: str, url: str, timeout: float = 4.0) -> Reachability:
+    """One small request to `url`: does it answer, and how fast."""
+    started = time.perf_counter()
+    try:
+        request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})  # one byte
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Reachability(
+                name, url, True, str(response.status), time.perf_counter() - started
+            )
+    except urllib.error.HTTPError as exc:  # it answered
+        return Reachability(name, url, exc.code < 500, str(exc.code), time.perf_counter() - started)
+    except (OSError, ValueError) as exc:
+        return Reachability(name, url, False, type(exc).__name__, time.perf_counter() - started)
+
+
+def network() -> list[Reachability]:
+    """The Hugging Face Hub and the Quick, Draw! bucket."""
+    from huggingface_hub import constants
+
+    config = settings()
+    hub = (
+        Reachability("hub", constants.ENDPOINT, False, "HF_HUB_OFFLINE=1", 0.0)
+        if config.hub_offline
+        else reach("hub", f"{constants.ENDPOINT}/api/models?limit=1")
+    )
+    bucket = reach("quickdraw", f"{config.quickdraw_url.rstrip('/')}/full/simplified/cat.ndjson")
+    return [hub, bucket]
+
+
+def precision_note(lang: str, choice: PrecisionChoice) -> str:
+    """The precision a loaded model runs in, and why, in the teacher's language."""
+    return t(
+        lang,
+        f"diagnostics.precision_{choice.reason}",
+        precision="bfloat16" if choice.precision == "bf16" else "float32",
+        fp32=round(choice.fp32_ms or 0),
+        bf16=round(choice.bf16_ms or 0),
+    )
+
+
+def batch_note(lang: str, policy: BatchPolicy) -> str:
+    """How many students' calls may share one forward pass of a model, and why."""
+    return t(
+        lang,
+        f"diagnostics.batch_{policy.reason}",
+        size=policy.max_batch,
+        single=round(policy.single_ms or 0),
+        batched=round(policy.batched_ms or 0),
+    )

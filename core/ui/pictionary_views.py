@@ -1,0 +1,182 @@
+"""The Pictionary page's tabs (Streamlit widgets over `core.quickdraw.pictionary`): draw and
+watch the model guess, play six rounds like Quick, Draw!, and the lesson's dogs-or-cats
+Pictionary."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pandas as pd
+import streamlit as st
+
+from core.config import settings
+from core.i18n import t
+from core.models.hub_download import TRAINED
+from core.models.model_ref import ModelError, ModelRef
+from core.models.registry import MODELS, models_for
+from core.quickdraw.canvas_strokes import canvas_to_strokes
+from core.quickdraw.formats import to_bitmap, word_in
+from core.quickdraw.pictionary import (
+    DATASET_STYLE,
+    ROUNDS,
+    TOP,
+    DoodleStyle,
+    Game,
+    model_sees,
+)
+from core.quickdraw.training import saved_models
+from core.tasks.charts import top_k_bars
+from core.tasks.classification import ClassificationResult, classify
+from core.ui.shared import models_folder, shared_results
+from core.ui.widgets import image_picker, load_model, run_cached, show_model_error
+
+TASK = "image-classification"
+CANVAS_SIDE = 280
+DOGS_AND_CATS = ModelRef("omarques/autotrain-dogs-and-cats-1527055142", TASK)
+
+
+def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
+    """The registry's doodle classifiers and every model trained on this computer."""
+    choices = {spec.id: DoodleStyle(spec.doodle_ink, spec.doodle_size)
+               for spec in models_for(TASK, doodles=True)}  # fmt: skip
+    for model in saved_models(models_folder()):
+        choices[TRAINED + model["name"]] = DATASET_STYLE
+    names = list(choices)
+
+    def label(model_id: str) -> str:
+        spec = MODELS.get(model_id)
+        size = f" · {spec.download_mb} MB" if spec else ""
+        return f"{model_id}{size}"
+
+    model_id = st.selectbox(t(lang, "pictionary.model"), names, format_func=label, key="pic_model")
+    return ModelRef(
+        model_id, TASK, MODELS[model_id].revision if model_id in MODELS else "main"
+    ), choices[model_id]
+
+
+def _canvas(key: str):
+    from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+    return st_canvas(stroke_width=10, stroke_color="#000000", background_color="#ffffff",
+                     height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
+                     update_streamlit=True, key=key)  # fmt: skip
+
+
+def _guesses(lang: str, ref: ModelRef, style: DoodleStyle, strokes) -> ClassificationResult | None:
+    # Keyed by the picture the model sees: a rerun with the same drawing, or two students
+    # with the same picture at the same moment, cost one forward pass.
+    seen = model_sees(strokes, style)
+    key = ("result", ref, hashlib.sha256(seen.tobytes()).hexdigest()[:16], "guess")
+    try:
+        return shared_results().get_or_compute(key, lambda: classify(load_model(lang, ref), seen))
+    except ModelError as err:
+        show_model_error(lang, err, TASK)
+        return None
+
+
+def _bars(lang: str, result: ClassificationResult, key: str) -> None:
+    from core.tasks.classification import Prediction
+
+    shown = tuple(Prediction(word_in(lang, p.label), p.score) for p in result.top(TOP))
+    st.plotly_chart(top_k_bars(shown, t(lang, "classification.chart_axis")), key=key)
+
+
+@st.fragment
+def draw_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
+    """A canvas whose every finished stroke updates the guesses (only this part reruns)."""
+    left, right = st.columns([3, 2])
+    with left:
+        drawn = _canvas("pic_canvas")
+    strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
+    with right:
+        if not strokes:
+            st.info(t(lang, "pictionary.start_drawing"))
+            return
+        st.image(model_sees(strokes, style), width=112,
+                 caption=t(lang, "pictionary.model_sees", size=style.size))  # fmt: skip
+        result = _guesses(lang, ref, style, strokes)
+        if result is not None:
+            _bars(lang, result, "pic_guesses")
+
+
+def game_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
+    """Six rounds of a few seconds each; then the drawings, what the AI said, and the score."""
+    game: Game | None = st.session_state.get("pic_game")
+    label = "pictionary.play_again" if game is not None and game.finished else "pictionary.play"
+    if st.button(t(lang, label), type="primary", key="pic_play"):
+        try:
+            labels = tuple(load_model(lang, ref).pipe.model.config.id2label.values())
+        except ModelError as err:
+            show_model_error(lang, err, TASK)
+            return
+        game = Game(labels, settings().round_seconds)
+        st.session_state["pic_game"] = game
+    if game is None:
+        st.info(t(lang, "pictionary.game_intro", rounds=ROUNDS, seconds=settings().round_seconds))
+    elif game.finished:
+        summary(lang, game)
+    else:
+        game_round(lang, ref, style)
+
+
+@st.fragment(run_every=1.0)
+def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
+    """One round: the word, a countdown, the canvas and the model's live guesses."""
+    game: Game = st.session_state["pic_game"]
+    now = time.time()
+    if game.current is None:
+        game.start_round(now)
+    current = game.current
+    number = len(game.rounds)
+    st.subheader(t(lang, "pictionary.draw_word", word=word_in(lang, current.word), number=number,
+                   rounds=ROUNDS))  # fmt: skip
+    remaining = game.remaining(now)
+    st.progress(remaining / game.round_seconds, text=t(lang, "pictionary.seconds_left",
+                                                       seconds=round(remaining)))  # fmt: skip
+    left, right = st.columns([3, 2])
+    with left:
+        drawn = _canvas(f"pic_game_canvas_{number}")
+    strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
+    result = _guesses(lang, ref, style, strokes) if strokes else None
+    labels = tuple(p.label for p in result.top(TOP)) if result else ()
+    if result is not None:
+        with right:
+            _bars(lang, result, f"pic_game_guesses_{number}")
+    if game.update(strokes, labels, now):
+        st.rerun()  # the next round (or the summary) starts on the next run
+
+
+def summary(lang: str, game: Game) -> None:
+    """The six drawings, whether the AI found each and when, its guesses, and the score."""
+    st.metric(t(lang, "pictionary.score"), f"{game.score} / {ROUNDS}")
+    for column, round_ in zip(st.columns(ROUNDS), game.rounds):
+        with column:
+            picture = 255 - to_bitmap(round_.strokes, 96)
+            st.image(picture, caption=word_in(lang, round_.word))
+            if round_.guessed:
+                st.success(t(lang, "pictionary.found", seconds=round_.seconds))
+            else:
+                st.error(t(lang, "pictionary.not_found"))
+            guesses = ", ".join(word_in(lang, g) for g in round_.guesses[:3]) or "—"
+            st.caption(t(lang, "pictionary.it_said", guesses=guesses))
+
+
+def dogs_and_cats_tab(lang: str) -> None:
+    """The lesson's own Pictionary: an image in, dog or cat out, with both probabilities."""
+    st.markdown(t(lang, "pictionary.gradio_note"))
+    image = image_picker(lang, "pic_dc", TASK)
+    if image is None:
+        return
+    left, right = st.columns(2)
+    left.image(image.image)
+    result = run_cached(lang, DOGS_AND_CATS, image, classify)
+    if result is not None:
+        with right:
+            for prediction in result.predictions:
+                right.metric(
+                    t(lang, f"pictionary.label_{prediction.label}"), f"{prediction.score:.1%}"
+                )
+            st.dataframe(pd.DataFrame([{"label": p.label, "score": round(p.score, 4)}
+                                       for p in result.predictions]), hide_index=True,
+                         key="pic_dc_table")  # fmt: skip

@@ -1,0 +1,181 @@
+"""The Quick, Draw! explorer's sections (Streamlit widgets over `core.quickdraw.formats*`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import settings
+from core.i18n import t
+from core.quickdraw.charts import (
+    distribution,
+    grid_figure,
+    replay_figure,
+    strokes_figure,
+    world_map,
+)
+from core.quickdraw.formats import Drawing, simplify
+from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
+from core.quickdraw.stats import country_counts, drawings_table
+from core.ui.shared import shared_results
+from core.ui.widgets import retry_button
+
+GRID_MAX = 100  # thumbnails shown at once
+
+
+def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Drawing], int] | None:
+    """The first `count` drawings of `word` from the bucket, once per (word, format, count):
+    a rerun that only changes a filter neither downloads nor parses again."""
+    key = ("quickdraw", word, fmt, count)
+    cached = shared_results().get(key)
+    if cached is not None:
+        return cached
+    config = settings()
+    source = QuickDrawSource(config.quickdraw_url, config.quickdraw_cache, config.network_timeout)
+    bar = st.progress(0.0, text=t(lang, "quickdraw.loading", word=word, done=0, total=count))
+
+    def report(done: int, total: int) -> None:
+        bar.progress(
+            done / total, text=t(lang, "quickdraw.loading", word=word, done=done, total=total)
+        )
+
+    try:
+        result = source.first_drawings(word, fmt, count, report)
+    except QuickDrawError as err:
+        st.error(t(lang, f"quickdraw.error.{err.reason}", word=word))
+        if err.reason in {"offline", "timeout"}:
+            retry_button(lang, f"qd_retry_{word}_{fmt}_{count}")
+        return None
+    finally:
+        bar.empty()
+    shared_results().put(key, result)
+    return result
+
+
+def uploaded_drawings(lang: str) -> tuple[list[Drawing], int] | None:
+    """A local .ndjson or .bin file, the source that works without a network."""
+    file = st.file_uploader(t(lang, "quickdraw.upload"), type=["ndjson", "bin"], key="qd_upload")
+    if file is None:
+        st.info(t(lang, "quickdraw.upload_hint"))
+        return None
+    drawings, skipped = read_upload(file.name, file.getvalue())
+    if not drawings:
+        st.error(t(lang, "quickdraw.error.empty"))
+        return None
+    return drawings, skipped
+
+
+def filtered(lang: str, drawings: list[Drawing]) -> list[Drawing]:
+    """Recognized or not, and countries, as the student chooses."""
+    left, right = st.columns(2)
+    choice = left.radio(t(lang, "quickdraw.recognized"), ["all", "yes", "no"], horizontal=True,
+                        format_func=lambda c: t(lang, f"quickdraw.recognized_{c}"),
+                        key="qd_recognized")  # fmt: skip
+    countries = sorted({d.countrycode for d in drawings})
+    chosen = right.multiselect(t(lang, "quickdraw.countries"), countries, key="qd_countries")
+    return [
+        d for d in drawings
+        if (choice == "all" or d.recognized == (choice == "yes"))
+        and (not chosen or d.countrycode in chosen)
+    ]  # fmt: skip
+
+
+def _picked_in_grid() -> None:
+    """A click on a thumbnail sets the drawing number (the number box stays for keyboards)."""
+    points = st.session_state["qd_grid"].selection.points
+    if points:
+        st.session_state["qd_pick"] = int(points[0]["customdata"])
+
+
+def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
+    """The thumbnails, numbered from 1, and the details of the one the student clicks."""
+    shown = drawings[:GRID_MAX]
+    if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
+        st.session_state["qd_pick"] = 1
+    hover = [f"#{n} · {d.countrycode}" for n, d in enumerate(shown, start=1)]
+    st.plotly_chart(grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
+                    selection_mode="points")  # fmt: skip
+    st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
+    number = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
+    drawing = shown[int(number) - 1]
+    cells = [*st.columns(3), *st.columns(3)]  # two rows: a date needs the room
+    seconds = "—" if drawing.duration_ms is None else f"{drawing.duration_ms / 1000:.1f} s"
+    facts = (
+        (t(lang, "quickdraw.country"), drawing.countrycode),
+        (t(lang, "quickdraw.date"), drawing.timestamp[:10]),
+        (t(lang, "quickdraw.strokes"), len(drawing.strokes)),
+        (t(lang, "quickdraw.points"), drawing.points),
+        (t(lang, "quickdraw.duration"), seconds),
+        (
+            t(lang, "quickdraw.recognized"),
+            t(lang, f"quickdraw.recognized_{'yes' if drawing.recognized else 'no'}"),
+        ),
+    )
+    for cell, (label, value) in zip(cells, facts):
+        cell.metric(label, value)
+    return drawing
+
+
+def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
+    """Stroke by stroke with real timing; several drawings on one clock."""
+    st.subheader(t(lang, "quickdraw.replay_title"))
+    st.markdown(t(lang, "quickdraw.replay_text"))
+    numbers = list(range(1, min(len(drawings), GRID_MAX) + 1))
+    default = [drawings.index(picked) + 1]
+    chosen = st.multiselect(t(lang, "quickdraw.replay_pick"), numbers, default=default,
+                            max_selections=4, key="qd_replay")  # fmt: skip
+    speed = st.select_slider(t(lang, "quickdraw.speed"), [0.5, 1.0, 2.0, 4.0], value=1.0,
+                             format_func=lambda s: f"× {s:g}", key="qd_speed")  # fmt: skip
+    if not chosen:
+        return
+    selected = [drawings[n - 1] for n in chosen]
+    if not selected[0].timed:
+        st.caption(t(lang, "quickdraw.untimed"))
+    titles = [f"#{n} · {d.countrycode}" for n, d in zip(chosen, selected)]
+    figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸")
+    st.plotly_chart(figure, key="qd_replay_chart")
+
+
+def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> None:
+    """The same drawing (same key_id) raw, simplified by Google, and by our own RDP."""
+    st.subheader(t(lang, "quickdraw.simplify_title"))
+    st.markdown(t(lang, "quickdraw.simplify_text"))
+    other = "simplified" if picked.timed else "raw"
+    loaded = load_drawings(lang, word, other, count)
+    if loaded is None:
+        return
+    twin = next((d for d in loaded[0] if d.key_id == picked.key_id), None)
+    raw, simplified = (picked, twin) if picked.timed else (twin, picked)
+    if raw is None or simplified is None:
+        st.info(t(lang, "quickdraw.no_twin"))
+        return
+    epsilon = st.slider(t(lang, "quickdraw.epsilon"), 0.0, 20.0, 2.0, 0.5, key="qd_epsilon")
+    ours = simplify(raw.strokes, epsilon)
+    ours_points = sum(len(s[0]) for s in ours)
+    columns = st.columns(3)
+    for column, strokes, title in (
+        (columns[0], raw.strokes, t(lang, "quickdraw.raw_title", points=raw.points)),
+        (
+            columns[1],
+            simplified.strokes,
+            t(lang, "quickdraw.google_title", points=simplified.points),
+        ),
+        (columns[2], ours, t(lang, "quickdraw.ours_title", epsilon=epsilon, points=ours_points)),
+    ):
+        column.plotly_chart(strokes_figure(strokes, title), key=f"qd_strokes_{title[:12]}")
+
+
+def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None:
+    """Countries on a map, share recognized, and distributions, for one or more categories."""
+    st.subheader(t(lang, "quickdraw.stats_title"))
+    table = drawings_table(drawings + extra)
+    own = table[table["word"] == drawings[0].word] if drawings else table
+    left, right = st.columns([3, 1])
+    left.plotly_chart(world_map(country_counts(own), t(lang, "quickdraw.drawings")), key="qd_map")
+    right.metric(t(lang, "quickdraw.share_recognized"), f"{own['recognized'].mean():.0%}")
+    right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
+    for column, name in zip(st.columns(3), ("strokes", "points", "seconds")):
+        if table[name].notna().any():
+            label = t(lang, f"quickdraw.{name}")
+            column.plotly_chart(distribution(table, name, label), key=f"qd_hist_{name}")
+    summary = table.groupby("word")[["recognized", "strokes", "points", "seconds"]].mean().round(2)
+    st.dataframe(summary, key="qd_summary")

@@ -1,0 +1,280 @@
+"""The "Train your own" page's sections (Streamlit widgets over `core.quickdraw.training`).
+
+A training runs in a worker process (`core.quickdraw.training_queue`); the page follows it,
+polling its place in the queue or its progress, and the Stop button asks it to end after its
+current step.
+The model of each finished epoch comes back, so what was learned until then can be inspected and
+saved. Leaving the page does not stop it: coming back, the page follows it again.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+from core.config import settings
+from core.i18n import t
+from core.models.registry import QUICKDRAW_WORDS
+from core.quickdraw.formats import FormatError, word_in
+from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
+from core.quickdraw.training import (
+    CATEGORY,
+    CLASSES_RANGE,
+    PER_CLASS_RANGE,
+    TrainingConfig,
+    TrainingResult,
+    confusion_matrix,
+    delete_model,
+    load_bitmaps,
+    most_confused,
+    rename_model,
+    save_model,
+    saved_models,
+)
+from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
+from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
+from core.ui.shared import models_folder, shared_results, shared_trainings
+from core.ui.widgets import escape_markdown
+
+RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
+DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
+
+
+def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndarray]] | None:
+    """Categories, drawings per category, epochs and seed; where the bitmaps come from."""
+    source = st.radio(
+        t(lang, "train.source"),
+        ["bucket", "files"],
+        horizontal=True,
+        format_func=lambda name: t(lang, f"train.source_{name}"),
+        key="tr_source",
+    )
+    if source == "bucket":
+        words = st.multiselect(t(lang, "train.words"), QUICKDRAW_WORDS, default=DEFAULT_WORDS,
+                               format_func=lambda word: word_in(lang, word),
+                               max_selections=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
+        config = settings()
+        source = QuickDrawSource(
+            config.quickdraw_url, config.quickdraw_cache, config.network_timeout
+        )
+        fetch = source.first_bitmaps
+    else:
+        files = st.file_uploader(t(lang, "train.files"), type=["npy"], accept_multiple_files=True,
+                                 key="tr_files")  # fmt: skip
+        arrays = {}
+        for file in files or []:
+            word = file.name.rsplit(".", 1)[0]
+            if CATEGORY.match(word):
+                arrays[word] = file.getvalue()
+            else:  # the name becomes a label every student sees: letters only
+                st.error(t(lang, "train.bad_file_name", file=escape_markdown(file.name)))
+        words = list(arrays)
+
+        def fetch(word: str, count: int) -> np.ndarray:
+            try:
+                return read_npy_bitmaps(arrays[word], count)
+            except FormatError as err:
+                raise FormatError(f"{word}.npy: {err}") from None
+
+    left, middle, right = st.columns(3)
+    per_class = left.slider(t(lang, "train.per_class"), PER_CLASS_RANGE[0], PER_CLASS_RANGE[1],
+                            1000, 100, key="tr_per_class")  # fmt: skip
+    epochs = middle.slider(t(lang, "train.epochs"), 1, 10, 3, key="tr_epochs")
+    seed = right.number_input(t(lang, "train.seed"), 0, 9999, 0, key="tr_seed")
+    if not CLASSES_RANGE[0] <= len(words) <= CLASSES_RANGE[1]:
+        st.info(t(lang, "train.need_words", low=CLASSES_RANGE[0], high=CLASSES_RANGE[1]))
+        return None
+    return TrainingConfig(tuple(words), per_class, epochs, int(seed)), fetch
+
+
+def start_training(
+    lang: str, config: TrainingConfig, fetch: Callable[[str, int], np.ndarray]
+) -> None:
+    """Fetch the bitmaps (once per choice), then queue the training in a worker process."""
+    key = ("bitmaps", st.session_state.get("tr_source"), config.words, config.per_class)
+    data = shared_results().get(key) if key[1] == "bucket" else None
+    if data is None:
+        bar = st.progress(0.0, text=t(lang, "train.loading", done=0, total=len(config.words)))
+
+        def loaded(done: int, total: int) -> None:
+            bar.progress(done / total, text=t(lang, "train.loading", done=done, total=total))
+
+        try:
+            data = load_bitmaps(config.words, config.per_class, fetch, loaded)
+        except QuickDrawError as err:
+            st.error(t(lang, f"quickdraw.error.{err.reason}", word=", ".join(config.words)))
+            return
+        except FormatError as err:
+            st.error(t(lang, "train.bad_file", detail=escape_markdown(str(err))))
+            return
+        finally:
+            bar.empty()
+        if key[1] == "bucket":
+            shared_results().put(key, data)
+    images, labels = data
+    trainings = shared_trainings()
+    try:
+        with st.spinner(t(lang, "train.training")):  # the first start of the worker takes seconds
+            job = trainings.submit(config, images, labels)
+    except TrainingRefused as err:
+        st.error(t(lang, "train.refused", needed=err.needed_mb, budget=err.budget_mb))
+        return
+    st.session_state[JOB] = TrainingTicket(trainings, job)
+    st.session_state.pop(RESULT, None)  # what is shown below is always this run's
+
+
+class TrainingTicket:
+    """A session's training. When the session ends, Streamlit drops its state and with it this
+    ticket: the training is then stopped and what it holds is freed."""
+
+    def __init__(self, trainings: TrainingQueue, job: int) -> None:
+        self.job = job
+        weakref.finalize(self, trainings.forget, job)
+
+
+def training_active() -> bool:
+    """Whether this session has a training queued or running."""
+    ticket = st.session_state.get(JOB)
+    view = shared_trainings().view(ticket.job) if ticket else None
+    return view is not None and view.state in ACTIVE
+
+
+def stop_training() -> None:
+    """Leave the queue, or stop the running training after its current step."""
+    ticket = st.session_state.get(JOB)
+    if ticket is not None:
+        shared_trainings().stop(ticket.job)
+
+
+def follow_training(lang: str) -> None:
+    """While the session's training waits or runs: its place in the queue, or a progress bar
+    and live curves. Once it ends, its model becomes the result shown below."""
+    ticket = st.session_state.get(JOB)
+    if ticket is None:
+        return
+    trainings = shared_trainings()
+    status, curves = st.empty(), st.empty()
+    shown = -1
+    while (view := trainings.view(ticket.job)) is not None and view.state in ACTIVE:
+        if view.state == "queued":
+            status.info(t(lang, "train.queued", position=view.position,
+                          seconds=round(view.wait_seconds)))  # fmt: skip
+        elif view.total_steps:
+            text = t(lang, "train.step", done=view.step, total=view.total_steps)
+            status.progress(view.step / view.total_steps, text=text)
+        else:
+            status.progress(0.0, text=t(lang, "train.training"))
+        if len(view.history) != shown and view.history:
+            shown = len(view.history)
+            curves.plotly_chart(_curves(lang, view.history), key=f"tr_live_{shown}")
+        time.sleep(0.25)
+    status.empty()
+    curves.empty()
+    del st.session_state[JOB]
+    if view is None:
+        return
+    trainings.forget(ticket.job)
+    if view.result is not None:
+        st.session_state[RESULT] = trainings.held.hold(view.result)
+    if view.state == "stopped":
+        st.warning(t(lang, "train.stopped", epoch=len(view.history)))
+    elif view.state == "left":
+        st.info(t(lang, "train.left"))
+    elif view.state == "failed":
+        st.error(t(lang, "train.failed", detail=escape_markdown(view.error)))
+    if view.state == "done" and view.result is not None:
+        runs = st.session_state.setdefault(RUNS, [])
+        runs.append({"per_class": view.result.config.per_class,
+                     "accuracy": view.result.validation_accuracy,
+                     "classes": len(view.result.config.words)})  # fmt: skip
+
+
+def _curves(lang: str, history):
+    titles = (t(lang, "train.loss"), t(lang, "train.accuracy"))
+    names = (t(lang, "train.train_set"), t(lang, "train.validation_set"))
+    return learning_curves(history, titles, names)
+
+
+def show_result(lang: str) -> None:
+    """Accuracy, curves, confusion matrix, the most confused pairs and misclassified drawings."""
+    result: TrainingResult | None = st.session_state.get(RESULT)
+    if result is None:
+        return
+    words = result.config.words
+    columns = st.columns(3)
+    columns[0].metric(t(lang, "train.validation_accuracy"), f"{result.validation_accuracy:.1%}")
+    columns[1].metric(
+        t(lang, "train.epochs_done"), f"{len(result.history)} / {result.config.epochs}"
+    )
+    columns[2].metric(t(lang, "train.seconds"), f"{result.history[-1].seconds:.0f} s")
+    st.plotly_chart(_curves(lang, result.history), key="tr_curves")
+    counts = confusion_matrix(result.validation_labels, result.validation_predictions, len(words))
+    axes = (t(lang, "train.truth"), t(lang, "train.predicted"))
+    st.plotly_chart(confusion_heatmap(counts, words, axes), key="tr_confusion")
+    pairs = most_confused(counts, words)
+    if pairs:
+        st.subheader(t(lang, "train.confused_title"))
+        for truth, guess, count in pairs:
+            mask = (result.validation_labels == words.index(truth)) & (
+                result.validation_predictions == words.index(guess)
+            )
+            examples = [255 - image for image in result.validation_images[mask][:8]]
+            label = t(lang, "train.confused", truth=truth, guess=guess)
+            st.image(examples, width=56, caption=[label] * len(examples))
+            st.caption(t(lang, "train.confused_count", truth=truth, guess=guess, count=count))
+
+
+def save_and_manage(lang: str) -> None:
+    """Save the last model, and list, rename or delete the saved ones."""
+    folder = models_folder()
+    result: TrainingResult | None = st.session_state.get(RESULT)
+    if result is not None:
+        left, right = st.columns([3, 1])
+        name = left.text_input(t(lang, "train.name_model"), "my-doodles", key="tr_name")
+        if right.button(t(lang, "train.save"), key="tr_save"):
+            try:
+                save_model(result, folder, name.strip())
+                st.success(t(lang, "train.saved", name=name.strip()))
+            except FileExistsError:
+                st.error(t(lang, "train.name_taken", name=escape_markdown(name.strip())))
+            except ValueError:
+                st.error(t(lang, "train.bad_name"))
+            except OSError as err:  # a full or read-only disk: nothing half-saved is listed
+                st.error(t(lang, "train.save_failed", detail=escape_markdown(str(err))))
+    models = saved_models(folder)
+    if not models:
+        return
+    st.subheader(t(lang, "train.saved_title"))
+    st.dataframe(
+        [{t(lang, "train.col_name"): m["name"], t(lang, "train.col_words"): ", ".join(m["words"]),
+          t(lang, "train.validation_accuracy"): f"{m['validation_accuracy']:.1%}"} for m in models],
+        hide_index=True, key="tr_saved_table",
+    )  # fmt: skip
+    names = [m["name"] for m in models]
+    left, middle, right = st.columns([2, 2, 1])
+    chosen = left.selectbox(t(lang, "train.col_name"), names, key="tr_manage")
+    new_name = middle.text_input(t(lang, "train.new_name"), key="tr_new_name")
+    if right.button(t(lang, "train.rename"), key="tr_rename") and new_name.strip():
+        try:
+            rename_model(folder, chosen, new_name.strip())
+            st.rerun()
+        except (ValueError, OSError):
+            st.error(t(lang, "train.bad_name"))
+    if right.button(t(lang, "train.delete"), key="tr_delete"):
+        delete_model(folder, chosen)
+        st.rerun()
+
+
+def runs_chart(lang: str) -> None:
+    """Validation accuracy against drawings per category, over this session's runs."""
+    runs = st.session_state.get(RUNS, [])
+    if len(runs) > 1:
+        st.subheader(t(lang, "train.runs_title"))
+        figure = accuracy_by_data(
+            runs, t(lang, "train.per_class"), t(lang, "train.validation_accuracy")
+        )
+        st.plotly_chart(figure, key="tr_runs_chart")
