@@ -4,9 +4,9 @@ import streamlit as st
 
 from core.i18n import t
 from core.models.registry import OTHER_PAGES, TASKS
-from core.ui.widgets import page_start
+from core.ui.page import page_start
 
-lang = page_start("app.name", "👁️")
+lang = page_start("app.name")
 
 st.title(t(lang, "home.title"))
 st.markdown(f"*{t(lang, 'home.tagline')}*")
@@ -25,10 +25,10 @@ for index, task in enumerate(TASKS.values()):
 
 st.header(t(lang, "home.pages_title"))
 for task in TASKS.values():
-    if task.page:  # pages not built yet are not listed
-        name = t(lang, f"tasks.{task.id}.name")
-        st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
-for page, title, icon in OTHER_PAGES:
-    st.page_link(page, label=t(lang, "home.open_page", page=t(lang, title)), icon=icon)
+    name = t(lang, f"tasks.{task.id}.name")
+    st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
+for other in OTHER_PAGES:
+    label = t(lang, "home.open_page", page=t(lang, other.title))
+    st.page_link(other.page, label=label, icon=other.icon)
 
 st.caption(t(lang, "app.footer"))

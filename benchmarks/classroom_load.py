@@ -52,10 +52,9 @@ def tasks() -> dict[str, dict]:
 
 def inputs(task: str, sessions: int) -> list:
     """`sessions` different inputs: photos (the samples, turned and cropped) or drawings."""
-    from core.models.registry import SAMPLE_PHOTOS
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DoodleStyle, model_sees
-    from core.tasks.image_input import sample_photo
+    from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
     from tests.model_factory import SHARED
 
     if task == "pictionary":

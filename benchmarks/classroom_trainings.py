@@ -66,12 +66,12 @@ def child(mode: str, trainings: int, per_class: int, epochs: int, folder: Path) 
     from core.config import settings
     from core.models.loader import ModelCache, give_back_freed_memory
     from core.models.model_ref import ModelRef
-    from core.models.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS
+    from core.models.registry import DEFAULT_MODELS, MODELS
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DATASET_STYLE, guess
     from core.quickdraw.training import TrainingConfig, save_model, train
     from core.quickdraw.training_queue import TrainingQueue
-    from core.tasks.image_input import sample_photo
+    from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
     from tests.model_factory import SHARED
 
     use_mode("now")

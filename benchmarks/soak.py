@@ -76,7 +76,7 @@ def drawings() -> list[dict]:
 
 def change_input(at, page: str, turn: int, canvases: list[dict]) -> None:
     """What a student changes before this rerun (`turn`: how many times the page ran)."""
-    from core.models.registry import SAMPLE_PHOTOS
+    from core.tasks.image_input import SAMPLE_PHOTOS
 
     prefix = {"1_": "cls", "2_": "det", "3_": "dep", "4_": "seg"}.get(page[:2])
     if prefix and turn:

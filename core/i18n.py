@@ -1,6 +1,6 @@
 """Spanish and English: one catalogue per language (`core/locales/<lang>.toml`), one lookup.
 
-Keys are dotted paths into the TOML tables (`classification.title`); texts use `str.format`
+Keys are dotted paths into the TOML tables (`classification.definition`); texts use `str.format`
 placeholders (`{model}`), the same in both languages (a test checks it).
 """
 

@@ -4,30 +4,16 @@ import streamlit as st
 
 from core.i18n import t
 from core.tasks.charts import top_k_bars
-from core.tasks.classification import TOP_K_MAX, classify
-from core.tasks.code_snippets import classification_code
-from core.ui.widgets import (
-    comparison_table,
-    image_picker,
-    model_picker,
-    models_table,
-    page_start,
-    run_cached,
-    show_input,
-)
+from core.tasks.classification import TOP_K_MAX
+from core.ui import task_page
+from core.ui.pickers import show_input
+from core.ui.tables import comparison_table
 
-TASK = "image-classification"
-lang = page_start("tasks.image-classification.name", "🏷️")
-
-st.title(t(lang, "classification.title"))
-st.markdown(t(lang, "classification.definition"))
+task, lang = task_page.start("image-classification")
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, "cls", TASK)
-    st.subheader(t(lang, "models.title"))
-    refs = model_picker(lang, TASK, "cls", multiple=True)
+    image, refs = task_page.choose_input_and_models(lang, task, "cls", multiple=True)
     top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
 with right:
     if image is not None:
@@ -38,25 +24,18 @@ if image is not None and refs:
     results = []
     for index, (column, ref) in enumerate(zip(st.columns(len(refs)), refs)):
         with column:
-            st.markdown(f"**[{ref.id}](https://huggingface.co/{ref.id})**")
-            result = run_cached(lang, ref, image, classify)
+            result = task_page.run_model(lang, task, ref, image)
             if result is None:
                 continue
             results.append(result)
             figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"))
             st.plotly_chart(figure, key=f"cls_chart_{index}")
-            st.caption(
-                t(lang, "classification.seconds", seconds=result.seconds, device=result.device)
-            )
-            with st.expander(t(lang, "classification.code_title"), expanded=len(refs) == 1):
-                st.code(classification_code(ref, image, top_k), language="python")
+            task_page.run_caption(lang, result)
+            task_page.code_expander(lang, task, ref, image, top_k, expanded=len(refs) == 1)
     if len(results) > 1:
         st.subheader(t(lang, "classification.compare_title"))
         st.dataframe(comparison_table(lang, results), hide_index=True)
 
-st.header(t(lang, "classification.applications_title"))
-st.markdown(t(lang, "classification.applications"))
-st.header(t(lang, "classification.metrics_title"))
-st.markdown(t(lang, "classification.metrics"))
-st.header(t(lang, "models.table_title"))
-st.dataframe(models_table(lang, TASK), hide_index=True)
+task_page.applications(lang, task)
+task_page.lesson_section(lang, "classification.metrics_title", "classification.metrics")
+task_page.models_section(lang, task)

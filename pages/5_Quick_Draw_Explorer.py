@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core.i18n import t
-from core.models.registry import QUICKDRAW_WORDS
-from core.quickdraw.formats import word_in
+from core.quickdraw.formats import QUICKDRAW_WORDS, word_in
+from core.ui.page import page_start
 from core.ui.quickdraw_views import (
     filtered,
     grid_and_details,
@@ -14,9 +14,8 @@ from core.ui.quickdraw_views import (
     statistics,
     uploaded_drawings,
 )
-from core.ui.widgets import page_start
 
-lang = page_start("quickdraw.name", "✏️")
+lang = page_start("quickdraw.name")
 st.title(t(lang, "quickdraw.title"))
 st.markdown(t(lang, "quickdraw.intro"))
 

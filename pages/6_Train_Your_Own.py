@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
+from core.ui.page import page_start
 from core.ui.training_views import (
     choose_data,
     follow_training,
@@ -13,9 +14,8 @@ from core.ui.training_views import (
     stop_training,
     training_active,
 )
-from core.ui.widgets import page_start
 
-lang = page_start("train.name", "🧠")
+lang = page_start("train.name")
 st.title(t(lang, "train.title"))
 st.markdown(t(lang, "train.intro"))
 

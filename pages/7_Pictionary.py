@@ -3,10 +3,10 @@
 import streamlit as st
 
 from core.i18n import t
+from core.ui.page import page_start
 from core.ui.pictionary_views import choose_model, dogs_and_cats_tab, draw_tab, game_tab
-from core.ui.widgets import page_start
 
-lang = page_start("pictionary.name", "🎨")
+lang = page_start("pictionary.name")
 st.title(t(lang, "pictionary.title"))
 st.markdown(t(lang, "pictionary.intro"))
 

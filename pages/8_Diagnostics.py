@@ -17,11 +17,11 @@ from core.ui.diagnostics import (
     resident_mb,
     versions,
 )
+from core.ui.page import page_start
 from core.ui.shared import shared_models, shared_results, shared_trainings
-from core.ui.widgets import page_start
 
 KINDS = ("result", "image", "quickdraw", "bitmaps")
-lang = page_start("diagnostics.name", "🩺")
+lang = page_start("diagnostics.name")
 st.title(t(lang, "diagnostics.title"))
 st.markdown(t(lang, "diagnostics.intro"))
 

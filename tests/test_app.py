@@ -81,7 +81,7 @@ def test_home_explains_tasks_and_links_existing_pages(locale, lang):
 def test_classification_shows_the_models_top_k(local_models):
     at = open_page(CLASSIFICATION, "en-US")
     assert not at.exception and not at.error
-    assert at.title[0].value == t("en", "classification.title")
+    assert at.title[0].value == "🏷️ " + t("en", "tasks.image-classification.name")
     assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5)]
     at.slider(key="cls_top_k").set_value(3).run()
     at.radio(key="cls_sample").set_value("coffee").run()
@@ -129,9 +129,9 @@ def test_spanish_page_and_language_kept_across_pages(local_models):
     at.selectbox(key="lang_choice").set_value("es").run()
     at.switch_page("pages/1_Image_Classification.py").run()
     assert not at.exception
-    assert at.title[0].value == t("es", "classification.title")
+    assert at.title[0].value == "🏷️ " + t("es", "tasks.image-classification.name")
     assert at.selectbox(key="lang_choice").value == "es"
-    assert t("es", "classification.applications_title") in [h.value for h in at.header]
+    assert t("es", "task_page.applications_title") in [h.value for h in at.header]
     table = at.dataframe[0].value
     assert list(table.columns)[:2] == [
         t("es", "models.col_model"),

@@ -120,7 +120,9 @@ def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, loca
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})
     page.goto(f"{app_url}/Image_Classification")
-    page.get_by_role("heading", name=t("en", "classification.title")).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=t("en", "tasks.image-classification.name")).wait_for(
+        timeout=60_000
+    )
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
 
     page.get_by_text(t("en", "samples.coffee"), exact=True).last.click()
@@ -142,7 +144,9 @@ def test_home_in_spanish_links_to_classification(chromium_browser, app_url):
     page.get_by_role("heading", name=t("es", "home.task_title").replace("*", "")).wait_for()
     name = t("es", "tasks.image-classification.name")
     page.get_by_text(t("es", "home.open_page", page=name)).click()
-    page.get_by_role("heading", name=t("es", "classification.title")).wait_for(timeout=60_000)
+    page.get_by_role("heading", name=t("es", "tasks.image-classification.name")).wait_for(
+        timeout=60_000
+    )
     page.close()
 
 
@@ -185,7 +189,7 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     page.goto(f"{app_url}/Image_Segmentation")
     legend = page.locator(".js-plotly-plot").first
     legend.locator("g.ytick text", has_text=shares[0].label).first.wait_for(timeout=60_000)
-    from core.models.registry import SAMPLE_PHOTOS
+    from core.tasks.image_input import SAMPLE_PHOTOS
 
     # the gallery's thumbnails, and the overlay
     assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1

@@ -10,7 +10,7 @@ import pytest
 from core.models.loader import ModelCache, build_pipeline, model_nbytes
 from core.models.model_ref import ModelRef
 from core.tasks.classification import TOP_K_MAX, classify
-from core.tasks.code_snippets import classification_code
+from core.tasks.code_snippets import classification_snippet, task_code
 from core.tasks.image_input import read_image, sample_photo
 
 CLS = "image-classification"
@@ -29,7 +29,7 @@ def test_loader_builds_from_the_seam_and_matches_a_direct_pipeline(local_models)
     )
     assert [p.label for p in result.predictions] == [p["label"] for p in direct]
     assert [round(p.score, 6) for p in result.predictions] == [round(p["score"], 6) for p in direct]
-    assert result.device == "cpu" and result.seconds > 0
+    assert result.run.device == "cpu" and result.run.seconds > 0
     assert result.top(3) == result.predictions[:3]
     scores = [p.score for p in result.predictions]
     assert scores == sorted(scores, reverse=True)
@@ -61,7 +61,8 @@ def test_snippet_reproduces_what_is_shown_for_a_sample(local_models):
     image = sample_photo("coffee")
     result = classify(ModelCache(10**9).get(VIT), image.image)
     printed = run_snippet(
-        classification_code(VIT, image, 4), str(local_models / VIT.id.replace("/", "--"))
+        task_code(VIT, image, classification_snippet(4)),
+        str(local_models / VIT.id.replace("/", "--")),
     )
     expected = "".join(f"{p.label}: {p.score:.1%}\n" for p in result.top(4))
     assert printed == expected
@@ -76,12 +77,15 @@ def test_snippet_reproduces_an_uploaded_large_jpeg(local_models, tmp_path, monke
     result = classify(ModelCache(10**9).get(VIT), image.image)
     monkeypatch.chdir(tmp_path)
     printed = run_snippet(
-        classification_code(VIT, image, 5), str(local_models / "google--vit-base-patch16-224")
+        task_code(VIT, image, classification_snippet(5)),
+        str(local_models / "google--vit-base-patch16-224"),
     )
     assert printed == "".join(f"{p.label}: {p.score:.1%}\n" for p in result.top(5))
 
 
 def test_snippet_names_a_pinned_revision():
-    code = classification_code(ModelRef("x/y", CLS, "no_timm"), sample_photo("rocket"), 5)
+    code = task_code(
+        ModelRef("x/y", CLS, "no_timm"), sample_photo("rocket"), classification_snippet(5)
+    )
     assert 'pipeline("image-classification", model="x/y", revision="no_timm")' in code
     assert "data.rocket()" in code

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.models.registry import MODELS, models_for
-from core.tasks.code_snippets import depth_code
+from core.tasks.code_snippets import depth_snippet, task_code
 from core.tasks.depth import (
     compare_with_disparity,
     downsample,
@@ -40,7 +40,7 @@ def test_every_depth_model_gives_a_map_at_image_size(local_models, model_id):
 
 def test_lesson_snippet_runs(local_models):
     image = sample_photo("rocket")
-    code = depth_code(ZOE, image)
+    code = task_code(ZOE, image, depth_snippet())
     assert 'pipeline("depth-estimation", model="Intel/zoedepth-nyu-kitti")' in code
     runnable = code.replace(
         '"Intel/zoedepth-nyu-kitti"', repr(str(local_models / "Intel--zoedepth-nyu-kitti"))

@@ -14,6 +14,9 @@ from core.tasks.depth import (
     downsample,
     motorcycle_disparity,
 )
+from core.tasks.run_info import RunInfo
+
+RUN = RunInfo("m", 0.0, "cpu")
 
 ALL = np.ones((2, 2), dtype=bool)
 
@@ -50,7 +53,7 @@ def test_perfect_relative_prediction_scores_perfectly():
     disparity = motorcycle_disparity()
     valid = np.isfinite(disparity)
     relative = np.where(valid, 0.01 * disparity + 7, 0).astype(np.float32)  # unknown scale/shift
-    result = DepthResult("m", relative, metric=False, seconds=0, device="cpu")
+    result = DepthResult(relative, metric=False, run=RUN)
     comparison = compare_with_disparity(result, disparity)
     assert comparison.abs_rel == pytest.approx(0, abs=1e-4)
     assert comparison.delta1 == 1.0
@@ -61,18 +64,18 @@ def test_metric_depth_is_compared_as_inverse_depth():
     disparity = motorcycle_disparity()
     valid = np.isfinite(disparity)
     metres = np.where(valid, 400.0 / np.where(valid, disparity, 1), 1).astype(np.float32)
-    comparison = compare_with_disparity(DepthResult("m", metres, True, 0, "cpu"), disparity)
+    comparison = compare_with_disparity(DepthResult(metres, True, RUN), disparity)
     assert comparison.abs_rel == pytest.approx(0, abs=1e-3) and comparison.delta1 == 1.0
 
 
 def test_a_flat_guess_scores_badly():
     disparity = motorcycle_disparity()
     flat = np.full(disparity.shape, 5.0, dtype=np.float32)
-    comparison = compare_with_disparity(DepthResult("m", flat, False, 0, "cpu"), disparity)
+    comparison = compare_with_disparity(DepthResult(flat, False, RUN), disparity)
     assert comparison.abs_rel > 0.2 and comparison.delta1 < 0.8
 
 
 def test_shapes_must_match_and_downsample_bounds_sides():
     with pytest.raises(ValueError):
-        compare_with_disparity(DepthResult("m", np.ones((3, 3)), False, 0, "cpu"), np.ones((2, 2)))
+        compare_with_disparity(DepthResult(np.ones((3, 3)), False, RUN), np.ones((2, 2)))
     assert max(downsample(np.zeros((500, 741)), 100).shape) <= 100

@@ -13,7 +13,7 @@ from core.i18n import t
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.models.registry import MODELS, models_for
-from core.tasks.code_snippets import detection_code
+from core.tasks.code_snippets import detection_snippet, task_code
 from core.tasks.detection import MIN_SCORE, detect
 from core.tasks.image_input import sample_photo
 from tests.conftest import ROOT
@@ -36,7 +36,7 @@ def test_every_detector_runs_through_the_loader(local_models, model_id):
 def test_snippet_prints_the_detections_shown(local_models):
     image = sample_photo("chelsea")
     result = detect(ModelCache(10**9).get(DETR), image.image)
-    code = detection_code(DETR, image, 0.5)
+    code = task_code(DETR, image, detection_snippet(0.5))
     assert (
         'pipeline("object-detection", model="facebook/detr-resnet-50", revision="no_timm")' in code
     )

@@ -16,6 +16,7 @@ from core.tasks.detection_metrics import (
     pr_curve,
     precision_recall,
 )
+from core.tasks.run_info import RunInfo
 
 
 def test_iou_by_hand():
@@ -88,7 +89,7 @@ def test_iou_threshold_is_checked():
 
 
 def test_threshold_and_counts_filter_cached_detections():
-    result = DetectionResult("m", EXAMPLE_DETECTIONS, 0.1, "cpu")
+    result = DetectionResult(EXAMPLE_DETECTIONS, RunInfo("m", 0.1, "cpu"))
     assert len(result.above(0.5)) == 5
     assert result.counts(0.5) == {"person": 3, "car": 2}
     assert result.counts(0.85) == {"car": 1, "person": 1}

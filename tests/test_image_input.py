@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.models.registry import SAMPLE_PHOTOS
-from core.tasks.image_input import DRAFT_SIDE, ImageInputError, read_image, sample_photo
+from core.tasks.image_input import (
+    DRAFT_SIDE,
+    SAMPLE_PHOTOS,
+    ImageInputError,
+    read_image,
+    sample_photo,
+)
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:

@@ -157,7 +157,7 @@ def test_calls_are_counted_and_run_errors_become_model_errors():
 
     cache = ModelCache(10, build=build, measure=lambda pipe: 1)
     model = cache.get(ModelRef("a/a", CLS))
-    assert model.run(21) == 42 and model.calls == 1
+    assert model.run(21)[0] == 42 and model.calls == 1
     with pytest.raises(ModelError) as caught:
         model.run(None)
     assert caught.value.reason == "out_of_memory"
@@ -263,7 +263,7 @@ def test_a_run_out_of_memory_gives_its_memory_back_and_the_model_still_runs():
         model.run(None)
     assert caught.value.reason == "out_of_memory"
     assert held[0]() is None
-    assert model.run(21) == 42  # the lock was released: the next student is served
+    assert model.run(21)[0] == 42  # the lock was released: the next student is served
 
 
 def test_evicted_models_leave_no_thread_behind():
@@ -275,7 +275,7 @@ def test_evicted_models_leave_no_thread_behind():
     cache = ModelCache(25, build=build, measure=lambda pipe: 10)  # room for two
     before = threading.active_count()
     for turn in range(30):
-        assert cache.get(ModelRef(f"m/{turn % 5}", CLS)).run(turn) == turn + 1
+        assert cache.get(ModelRef(f"m/{turn % 5}", CLS)).run(turn)[0] == turn + 1
     gc.collect()
     deadline = time.time() + 5  # the threads of the evicted models end as they wake
     while threading.active_count() > before + 2 and time.time() < deadline:

@@ -11,10 +11,9 @@ import pytest
 
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
-from core.models.registry import SAMPLE_PHOTOS
 from core.models.runner import ModelWorker, batch_policy
 from core.tasks.classification import classify
-from core.tasks.image_input import sample_photo
+from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
 
 VIT = ModelRef("google/vit-base-patch16-224", "image-classification")
 DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")

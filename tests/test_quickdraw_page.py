@@ -126,7 +126,7 @@ def test_offline_message_and_local_file(explorer, monkeypatch):
 
 
 def test_category_list_is_the_datasets(explorer):
-    from core.models.registry import QUICKDRAW_WORDS
+    from core.quickdraw.formats import QUICKDRAW_WORDS
 
     assert (DATA / "categories.txt").read_text().splitlines() == QUICKDRAW_WORDS
     assert Path(PAGE).is_file()

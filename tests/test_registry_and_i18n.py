@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.i18n import LANGUAGES, catalogue, language_from_locale, t
-from core.models.registry import DEFAULT_MODELS, MODELS, SAMPLE_PHOTOS, TASKS, models_for
+from core.models.registry import DEFAULT_MODELS, MODELS, TASKS, models_for
+from core.tasks.image_input import SAMPLE_PHOTOS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +38,8 @@ def test_every_registry_entry_has_its_texts(lang):
 
 
 def test_languages_differ_where_they_should():
-    assert t("es", "classification.title") != t("en", "classification.title")
-    assert "Clasificación" in t("es", "classification.title")
+    assert t("es", "tasks.image-classification.name") != t("en", "tasks.image-classification.name")
+    assert "Clasificación" in t("es", "tasks.image-classification.name")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from core.result_cache import ResultCache, nbytes_of
+from core.tasks.run_info import RunInfo
 
 
 def _at_once(sessions: int, ask):
@@ -115,7 +116,7 @@ def test_bounded_in_bytes_least_recently_used_first():
 def test_sizes_count_arrays_images_and_what_holds_them():
     from core.tasks.depth import DepthResult
 
-    depth = DepthResult("m/m", np.zeros((480, 640), np.float32), False, 0.1, "cpu")
+    depth = DepthResult(np.zeros((480, 640), np.float32), False, RunInfo("m/m", 0.1, "cpu"))
     assert 480 * 640 * 4 <= nbytes_of(depth) < 480 * 640 * 4 + 4096
     photo = Image.new("RGB", (1000, 500))
     assert 1_500_000 <= nbytes_of((photo, [photo])) < 3_100_000

@@ -15,6 +15,7 @@ from core.models.model_ref import ModelRef
 from core.models.registry import MODELS, models_for
 from core.tasks.colours import label_colour, rgb
 from core.tasks.image_input import sample_photo
+from core.tasks.run_info import RunInfo
 from core.tasks.segmentation import (
     INPUT_SIDE,
     Segment,
@@ -24,6 +25,8 @@ from core.tasks.segmentation import (
     segment,
 )
 from tests.conftest import ROOT
+
+RUN = RunInfo("m", 0.0, "cpu")
 
 PAGE = str(ROOT / "pages" / "4_Image_Segmentation.py")
 SEGFORMER = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
@@ -44,11 +47,11 @@ SEGMENTS = (
 
 
 def test_shares_and_instances_by_hand():
-    shares = SegmentationResult("m", "panoptic", SEGMENTS, 0, "cpu").shares()
+    shares = SegmentationResult("panoptic", SEGMENTS, RUN).shares()
     assert [(s.label, s.share, s.instances) for s in shares] == [
         ("sky", 0.5, 1), ("person", 0.25, 2),
     ]  # fmt: skip
-    assert SegmentationResult("m", "semantic", (), 0, "cpu").shares() == []
+    assert SegmentationResult("semantic", (), RUN).shares() == []
 
 
 def test_overlay_tints_visible_classes_only():
@@ -129,11 +132,11 @@ def test_snippet_lists_the_segments_shown(local_models):
     import contextlib
     import io
 
-    from core.tasks.code_snippets import segmentation_code
+    from core.tasks.code_snippets import segmentation_snippet, task_code
 
     image = sample_photo("astronaut")
     result = segment(ModelCache(10**9).get(PANOPTIC), image.image, "panoptic")
-    code = segmentation_code(PANOPTIC, image, "panoptic")
+    code = task_code(PANOPTIC, image, segmentation_snippet("panoptic"))
     runnable = code.replace(
         f'"{PANOPTIC.id}"', repr(str(local_models / "facebook--detr-resnet-50-panoptic"))
     )

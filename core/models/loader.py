@@ -23,8 +23,10 @@ from typing import Any
 from core.config import settings
 from core.models.hub_download import Progress, fetch_model
 from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
+from core.models.registry import TASKS
 from core.models.run_policy import RunPolicy, choose_policy
 from core.models.runner import ModelWorker
+from core.tasks.run_info import RunInfo
 
 
 def pick_device(preference: str = "auto") -> str:
@@ -41,22 +43,13 @@ def pick_device(preference: str = "auto") -> str:
 
 
 def check_task(folder: Path, task: str, model_id: str) -> None:
-    """Refuse a model whose architecture does not solve `task` (e.g. a text model)."""
+    """Refuse a model whose architecture does not solve `task` (e.g. a text model): the task's
+    `architectures` in the registry name the transformers mappings that do."""
     import json
 
-    from transformers.models.auto import modeling_auto as auto
+    from transformers.models.auto import modeling_auto
 
-    mappings = {
-        "image-classification": [auto.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES],
-        "object-detection": [auto.MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES],
-        "depth-estimation": [auto.MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES],
-        "image-segmentation": [
-            auto.MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES,
-            auto.MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES,
-            auto.MODEL_FOR_INSTANCE_SEGMENTATION_MAPPING_NAMES,
-            auto.MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES,
-        ],
-    }[task]
+    mappings = [getattr(modeling_auto, name) for name in TASKS[task].architectures]
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     classes = {name for mapping in mappings for name in mapping.values()}
     types = {key for mapping in mappings for key in mapping}
@@ -123,13 +116,17 @@ class LoadedModel:
         """Sizes of the model's last forward passes (1 when a call ran alone)."""
         return list(self._worker.batches)
 
-    def run(self, *args: Any, **kwargs: Any) -> Any:
+    def run(self, *args: Any, **kwargs: Any) -> tuple[Any, RunInfo]:
         """Call the pipeline on the model's own thread, where the calls of every session queue
-        and share a forward pass where the policy allows (see `core.models.runner`)."""
+        and share a forward pass where the policy allows (see `core.models.runner`); returns
+        its output and how the run went."""
         with self._count:
             self.calls += 1
             self.last_used = time.time()
-        return self._worker.submit(args, kwargs)
+        started = time.perf_counter()
+        output = self._worker.submit(args, kwargs)
+        seconds = time.perf_counter() - started
+        return output, RunInfo(self.ref.id, seconds, str(getattr(self.pipe, "device", "cpu")))
 
 
 def _run_one(ref: ModelRef, pipe: Any) -> Callable[..., Any]:

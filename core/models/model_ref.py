@@ -49,6 +49,15 @@ class ModelRef:
     task: str
     revision: str = "main"
 
+    @property
+    def card_url(self) -> str:
+        return card_url(self.id)
+
+
+def card_url(model_id: str) -> str:
+    """The model's page on the Hub: its card, licence and files."""
+    return f"https://huggingface.co/{model_id}"
+
 
 def validate_model_id(text: str) -> str:
     """Return the cleaned id typed by a user, or raise `ModelError(reason="bad_id")`."""

@@ -1,23 +1,47 @@
-"""The one registry of the app, as data: vision tasks, their models and the sample photos.
+"""The one registry of the app, as data: the vision tasks, how each runs, and their models.
 
-Pages loop over these tables; adding a model is one `ModelSpec` entry (plus its teaching note,
-`model_note.<id>`, in each language catalogue). Texts a student reads live in the catalogues
-(`core/locales/`), keyed by the ids used here.
+Like transformers' `SUPPORTED_TASKS`, each task entry names its implementation (run function,
+typed result, code snippet), the architectures that solve it, its default model and its page;
+every caller reads these tables. Adding a model is one `ModelSpec` entry (plus its teaching
+note, `model_note.<id>`, in each language catalogue); adding a task is one `TaskSpec` entry (see
+the README). Texts a student reads live in the catalogues (`core/locales/`), keyed by these ids.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
+
+from core.models.model_ref import card_url
+from core.tasks.classification import ClassificationResult, classify
+from core.tasks.code_snippets import (
+    SnippetBody,
+    classification_snippet,
+    depth_snippet,
+    detection_snippet,
+    segmentation_snippet,
+)
+from core.tasks.depth import DepthResult, estimate_depth
+from core.tasks.detection import DetectionResult, detect
+from core.tasks.segmentation import SegmentationResult, segment
 
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A Hugging Face task: the kind of problem a model solves."""
+    """A Hugging Face task (the kind of problem a model solves) and how the app runs it."""
 
     id: str  # the Hub's own task name, as `pipeline()` takes it
     icon: str
-    page: str | None  # the page that runs it, None until it exists
+    page: str  # the page that runs it
+    lesson: str  # the catalogue section of the page's own texts: "classification"…
+    default_model: str  # the model a page starts with (a `MODELS` id)
+    run: Callable[..., Any]  # (loaded model, image, *options) → `result`
+    result: type
+    snippet: Callable[..., SnippetBody]  # (*options) → the body of the code shown
+    # The transformers auto mappings (in `transformers.models.auto.modeling_auto`) whose model
+    # classes solve the task: a model of any other architecture is refused before it is built.
+    architectures: tuple[str, ...]
     input_side: int  # the smallest side a large photo is decoded at: what the models need
     # Calls of several sessions may share one forward pass: only where every image becomes a
     # tensor of the same shape (classifiers resize to a square; the others keep the aspect
@@ -47,7 +71,7 @@ class ModelSpec:
 
     @property
     def card_url(self) -> str:
-        return f"https://huggingface.co/{self.id}"
+        return card_url(self.id)
 
     @property
     def heavy(self) -> bool:
@@ -58,25 +82,66 @@ class ModelSpec:
 HEAVY_MB = 1000
 
 
-@dataclass(frozen=True)
-class SamplePhoto:
-    """A real photo shipped inside scikit-image's wheel (`skimage.data`), so no download."""
-
-    id: str
-    loader: str  # the function in skimage.data
-
-
+# Input sides: classifiers see 224–288 px; Depth Anything sees 518 px; segmentation runs at
+# 384 px (core.tasks.segmentation.INPUT_SIDE); DETR and YOLOS resize the short side to 800 px,
+# but a 12-megapixel photo decoded at 1/4 (750 px) costs half the time of 1/2 for a 7 % upscale.
 TASKS: dict[str, TaskSpec] = {
     task.id: task
     for task in (
-        # classifiers see 224–288 px; Depth Anything sees 518 px; segmentation runs at 384 px
-        # (core.tasks.segmentation.INPUT_SIDE); DETR and YOLOS resize the short side to 800 px,
-        # but a 12-megapixel photo decoded at 1/4 (750 px) costs half the time of 1/2 for a 7 %
-        # upscale
-        TaskSpec("image-classification", "🏷️", "pages/1_Image_Classification.py", 300, True),
-        TaskSpec("object-detection", "📦", "pages/2_Object_Detection.py", 600),
-        TaskSpec("depth-estimation", "🌄", "pages/3_Depth_Estimation.py", 518),
-        TaskSpec("image-segmentation", "🧩", "pages/4_Image_Segmentation.py", 360),
+        TaskSpec(
+            id="image-classification",
+            icon="🏷️",
+            page="pages/1_Image_Classification.py",
+            lesson="classification",
+            default_model="google/vit-base-patch16-224",
+            run=classify,
+            result=ClassificationResult,
+            snippet=classification_snippet,
+            architectures=("MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
+            input_side=300,
+            batchable=True,
+        ),
+        TaskSpec(
+            id="object-detection",
+            icon="📦",
+            page="pages/2_Object_Detection.py",
+            lesson="detection",
+            default_model="facebook/detr-resnet-50",
+            run=detect,
+            result=DetectionResult,
+            snippet=detection_snippet,
+            architectures=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",),
+            input_side=600,
+        ),
+        TaskSpec(
+            id="depth-estimation",
+            icon="🌄",
+            page="pages/3_Depth_Estimation.py",
+            lesson="depth",
+            default_model="depth-anything/Depth-Anything-V2-Small-hf",
+            run=estimate_depth,
+            result=DepthResult,
+            snippet=depth_snippet,
+            architectures=("MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES",),
+            input_side=518,
+        ),
+        TaskSpec(
+            id="image-segmentation",
+            icon="🧩",
+            page="pages/4_Image_Segmentation.py",
+            lesson="segmentation",
+            default_model="nvidia/segformer-b0-finetuned-ade-512-512",
+            run=segment,
+            result=SegmentationResult,
+            snippet=segmentation_snippet,
+            architectures=(
+                "MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES",
+                "MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES",
+                "MODEL_FOR_INSTANCE_SEGMENTATION_MAPPING_NAMES",
+                "MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES",
+            ),
+            input_side=360,
+        ),
     )
 }
 
@@ -248,39 +313,39 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-# Pages that are not a task: (page, title key in the catalogues, icon).
-OTHER_PAGES: tuple[tuple[str, str, str], ...] = (
-    ("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
-    ("pages/6_Train_Your_Own.py", "train.name", "🧠"),
-    ("pages/7_Pictionary.py", "pictionary.name", "🎨"),
-    ("pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page that is not a task: its file, its title in the catalogues and its icon."""
+
+    page: str
+    title: str  # catalogue key
+    icon: str
+
+
+APP_ICON = "👁️"
+OTHER_PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
+    PageSpec("pages/6_Train_Your_Own.py", "train.name", "🧠"),
+    PageSpec("pages/7_Pictionary.py", "pictionary.name", "🎨"),
+    PageSpec("pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
 )
 
-# The model a page starts with; the first photo model of each task in MODELS.
-DEFAULT_MODELS: dict[str, str] = {}
-for _model in MODELS.values():
-    if not _model.doodle_ink:
-        DEFAULT_MODELS.setdefault(_model.task, _model.id)
 
-SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
-    SamplePhoto("chelsea", "chelsea"),
-    SamplePhoto("coffee", "coffee"),
-    SamplePhoto("astronaut", "astronaut"),
-    SamplePhoto("rocket", "rocket"),
-    SamplePhoto("motorcycle", "stereo_motorcycle"),
-)
+def page_icon(title: str) -> str:
+    """The icon of the page titled `title` (a catalogue key), declared once above."""
+    icons = {f"tasks.{task.id}.name": task.icon for task in TASKS.values()}
+    icons |= {page.title: page.icon for page in OTHER_PAGES}
+    return icons.get(title, APP_ICON)
+
+
+# The model each task page starts with, as declared in its `TaskSpec`.
+DEFAULT_MODELS: dict[str, str] = {task.id: task.default_model for task in TASKS.values()}
 
 
 def models_for(task: str, doodles: bool = False) -> list[ModelSpec]:
     """The registry's models for one task, default first: photo models, or doodle models."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {sorted(TASKS)}")
-    return [m for m in MODELS.values() if m.task == task and bool(m.doodle_ink) == doodles]
-
-
-# The 345 Quick, Draw! categories, in the dataset's own order (its categories.txt).
-QUICKDRAW_WORDS: list[str] = (
-    (Path(__file__).resolve().parents[2] / "assets" / "quickdraw_categories.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-)
+    found = [m for m in MODELS.values() if m.task == task and bool(m.doodle_ink) == doodles]
+    return sorted(found, key=lambda m: m.id != TASKS[task].default_model)  # stable: default first

@@ -36,8 +36,8 @@ def choose_policy(ref: ModelRef, pipe: Any) -> RunPolicy:
     """Precision (`VTL_PRECISION`, timed warm-up) and batching (`VTL_BATCH_MAX`, the task's
     `batchable`, `VTL_BATCH_MEMORY_MB`, timed warm-up) for a freshly built pipeline; applies
     the precision to `pipe`."""
-    from core.models.registry import SAMPLE_PHOTOS, TASKS
-    from core.tasks.image_input import sample_photo
+    from core.models.registry import TASKS
+    from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
 
     if not hasattr(pipe, "model"):  # not a transformers pipeline (tests' stand-ins)
         return RunPolicy()

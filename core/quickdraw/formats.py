@@ -245,10 +245,17 @@ def simplify(strokes: tuple[Stroke, ...], epsilon: float = 2.0) -> tuple[Stroke,
     return tuple(result)
 
 
+_ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+# The 345 Quick, Draw! categories, in the dataset's own order (its categories.txt).
+QUICKDRAW_WORDS: list[str] = (
+    (_ASSETS / "quickdraw_categories.txt").read_text(encoding="utf-8").splitlines()
+)
+
+
 @lru_cache(maxsize=1)
 def _spanish() -> dict[str, str]:
-    path = Path(__file__).resolve().parents[2] / "assets" / "quickdraw_words_es.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((_ASSETS / "quickdraw_words_es.json").read_text(encoding="utf-8"))
 
 
 def word_in(lang: str, word: str) -> str:

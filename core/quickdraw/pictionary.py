@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from core.models.loader import LoadedModel
 from core.quickdraw.formats import Stroke, to_bitmap
 from core.tasks.classification import ClassificationResult, classify
+from core.tasks.run_info import TaskModel
 
 ROUNDS = 6
 TOP = 5
@@ -41,7 +41,7 @@ def model_sees(strokes: tuple[Stroke, ...], style: DoodleStyle) -> Image.Image:
 
 
 def guess(
-    model: LoadedModel, strokes: tuple[Stroke, ...], style: DoodleStyle
+    model: TaskModel, strokes: tuple[Stroke, ...], style: DoodleStyle
 ) -> ClassificationResult:
     """The model's top guesses for a drawing."""
     return classify(model, model_sees(strokes, style))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from PIL import Image
 
-from core.models.loader import LoadedModel
+from core.tasks.run_info import RunInfo, TaskModel
 
 # Predictions kept per run; the page's top-k slider only slices them, so moving it never
 # runs the model again.
@@ -24,10 +23,8 @@ class Prediction:
 class ClassificationResult:
     """What one model said about one image, best first, and how long it took."""
 
-    model_id: str
     predictions: tuple[Prediction, ...]
-    seconds: float
-    device: str
+    run: RunInfo
 
     def top(self, k: int) -> tuple[Prediction, ...]:
         """The `k` most probable classes."""
@@ -36,11 +33,9 @@ class ClassificationResult:
         return self.predictions[:k]
 
 
-def classify(model: LoadedModel, image: Image.Image) -> ClassificationResult:
+def classify(model: TaskModel, image: Image.Image) -> ClassificationResult:
     """Run an image-classification pipeline; raises `ModelError` if the model fails."""
     labels = len(model.pipe.model.config.id2label)
-    started = time.perf_counter()
-    raw = model.run(image, top_k=min(TOP_K_MAX, labels))
-    seconds = time.perf_counter() - started
+    raw, run = model.run(image, top_k=min(TOP_K_MAX, labels))
     predictions = tuple(Prediction(str(p["label"]), float(p["score"])) for p in raw)
-    return ClassificationResult(model.ref.id, predictions, seconds, str(model.pipe.device))
+    return ClassificationResult(predictions, run)

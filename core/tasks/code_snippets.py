@@ -1,13 +1,34 @@
-"""The Python that reproduces what a page shows, with the public `transformers.pipeline` API."""
+"""The Python that reproduces what a page shows, with the public `transformers.pipeline` API.
+
+Every script has the same frame (open the image, build the pipeline, call it); each task gives
+only its body (`SnippetBody`), declared beside its run function in the registry.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Protocol
 
-from core.models.model_ref import ModelRef
-from core.models.registry import SAMPLE_PHOTOS
-from core.tasks.image_input import InputImage
+from core.tasks.image_input import SAMPLE_PHOTOS, InputImage
 from core.tasks.segmentation import INPUT_SIDE
+
+
+class PipelineRef(Protocol):
+    """A model as the pipeline is asked for it (`core.models.model_ref.ModelRef`)."""
+
+    id: str
+    task: str
+    revision: str
+
+
+@dataclass(frozen=True)
+class SnippetBody:
+    """What a task's script does with its pipeline: its variable name and the lines after."""
+
+    variable: str  # the pipeline's name in the script: classifier, detector…
+    lines: tuple[str, ...]
+    before_call: tuple[str, ...] = ()  # lines between building the pipeline and calling it
 
 
 def _quote(text: str) -> str:
@@ -39,66 +60,66 @@ def image_code(image: InputImage) -> list[str]:
     return lines
 
 
-def pipeline_line(variable: str, ref: ModelRef) -> str:
-    """`variable = pipeline(task, model=..., revision=...)`, revision only where pinned."""
+def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody) -> str:
+    """The script that reproduces a page's result: the image, the pipeline, the task's body."""
     revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
-    return f"{variable} = pipeline({_quote(ref.task)}, model={_quote(ref.id)}{revision})"
-
-
-def classification_code(ref: ModelRef, image: InputImage, top_k: int) -> str:
-    """The script that prints the same top-k the classification page shows."""
     lines = [
         *image_code(image),
         "",
         "from transformers import pipeline",
         "",
-        pipeline_line("classifier", ref),
-        f"for prediction in classifier(image, top_k={top_k}):",
-        "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
+        f"{body.variable} = pipeline({_quote(ref.task)}, model={_quote(ref.id)}{revision})",
+        *body.before_call,
+        *body.lines,
     ]
     return "\n".join(lines)
 
 
-def detection_code(ref: ModelRef, image: InputImage, threshold: float) -> str:
-    """The script that prints the same detections the detection page draws."""
-    lines = [
-        *image_code(image),
-        "",
-        "from transformers import pipeline",
-        "",
-        pipeline_line("detector", ref),
-        f"for detection in detector(image, threshold={threshold:g}):",
-        '    print(detection["label"], f"{detection[\'score\']:.1%}", detection["box"])',
-    ]
-    return "\n".join(lines)
+def classification_snippet(top_k: int) -> SnippetBody:
+    """Prints the same top-k the classification page shows."""
+    return SnippetBody(
+        "classifier",
+        (
+            f"for prediction in classifier(image, top_k={top_k}):",
+            "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
+        ),
+    )
 
 
-def depth_code(ref: ModelRef, image: InputImage) -> str:
-    """The lesson's depth snippet, for the model and image on the page."""
-    lines = [
-        *image_code(image),
-        "",
-        "from transformers import pipeline",
-        "",
-        pipeline_line("depth_estimator", ref),
-        "result = depth_estimator(image)",
-        'depth = result["predicted_depth"]  # a tensor, one value per pixel',
-        "print(depth.shape, float(depth.min()), float(depth.max()))",
-        'result["depth"].save("depth.png")  # the same map as a grey image',
-    ]
-    return "\n".join(lines)
+def detection_snippet(threshold: float) -> SnippetBody:
+    """Prints the same detections the detection page draws."""
+    return SnippetBody(
+        "detector",
+        (
+            f"for detection in detector(image, threshold={threshold:g}):",
+            '    print(detection["label"], f"{detection[\'score\']:.1%}", detection["box"])',
+        ),
+    )
 
 
-def segmentation_code(ref: ModelRef, image: InputImage, subtask: str) -> str:
-    """The script that lists the same segments the segmentation page colours."""
-    lines = [
-        *image_code(image),
-        "",
-        "from transformers import pipeline",
-        "",
-        pipeline_line("segmenter", ref),
-        f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))  # masks at most {INPUT_SIDE} px a side",
-        f"for segment in segmenter(image, subtask={_quote(subtask)}):",
-        '    print(segment["label"], segment["score"], segment["mask"].size)',
-    ]
-    return "\n".join(lines)
+def depth_snippet() -> SnippetBody:
+    """The lesson's depth snippet."""
+    return SnippetBody(
+        "depth_estimator",
+        (
+            "result = depth_estimator(image)",
+            'depth = result["predicted_depth"]  # a tensor, one value per pixel',
+            "print(depth.shape, float(depth.min()), float(depth.max()))",
+            'result["depth"].save("depth.png")  # the same map as a grey image',
+        ),
+    )
+
+
+def segmentation_snippet(subtask: str) -> SnippetBody:
+    """Lists the same segments the segmentation page colours."""
+    return SnippetBody(
+        "segmenter",
+        (
+            f"for segment in segmenter(image, subtask={_quote(subtask)}):",
+            '    print(segment["label"], segment["score"], segment["mask"].size)',
+        ),
+        before_call=(
+            f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))"
+            f"  # masks at most {INPUT_SIDE} px a side",
+        ),
+    )

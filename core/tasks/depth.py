@@ -8,13 +8,12 @@ the prediction is aligned by least squares (scale and shift), as in MiDaS's eval
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from core.models.loader import LoadedModel
+from core.tasks.run_info import RunInfo, TaskModel
 
 METRIC_MODEL_TYPES = {"zoedepth"}  # transformers model types that predict metres
 
@@ -23,11 +22,9 @@ METRIC_MODEL_TYPES = {"zoedepth"}  # transformers model types that predict metre
 class DepthResult:
     """A depth map at the image's size, and what its values mean."""
 
-    model_id: str
     depth: np.ndarray  # float32, height × width
     metric: bool  # metres when True; relative inverse depth (bigger = nearer) otherwise
-    seconds: float
-    device: str
+    run: RunInfo
 
     def nearness(self) -> np.ndarray:
         """Values that grow towards the camera, whatever the model predicts."""
@@ -44,19 +41,15 @@ class GroundTruthComparison:
     shift: float
 
 
-def estimate_depth(model: LoadedModel, image: Image.Image) -> DepthResult:
+def estimate_depth(model: TaskModel, image: Image.Image) -> DepthResult:
     """Run a depth-estimation pipeline; raises `ModelError` if the model fails."""
-    started = time.perf_counter()
-    output = model.run(image)
-    seconds = time.perf_counter() - started
+    output, run = model.run(image)
     depth = output["predicted_depth"].squeeze().float().cpu().numpy()
     if depth.shape != (image.height, image.width):
         resized = Image.fromarray(depth.astype(np.float32), "F").resize(image.size, Image.BICUBIC)
         depth = np.asarray(resized)
     metric = model.pipe.model.config.model_type in METRIC_MODEL_TYPES
-    return DepthResult(
-        model.ref.id, depth.astype(np.float32), metric, seconds, str(model.pipe.device)
-    )
+    return DepthResult(depth.astype(np.float32), metric, run)
 
 
 def downsample(values: np.ndarray, max_side: int) -> np.ndarray:

@@ -6,13 +6,12 @@ floor; the page's threshold slider only filters these cached detections.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 
 from PIL import Image
 
-from core.models.loader import LoadedModel
+from core.tasks.run_info import RunInfo, TaskModel
 
 # Detections kept from a run; the threshold slider starts here.
 MIN_SCORE = 0.05
@@ -43,10 +42,8 @@ class Detection:
 class DetectionResult:
     """Everything one model found above `MIN_SCORE`, best first."""
 
-    model_id: str
     detections: tuple[Detection, ...]
-    seconds: float
-    device: str
+    run: RunInfo
 
     def above(self, threshold: float) -> tuple[Detection, ...]:
         """The detections a given score threshold keeps."""
@@ -57,11 +54,9 @@ class DetectionResult:
         return dict(Counter(d.label for d in self.above(threshold)).most_common())
 
 
-def detect(model: LoadedModel, image: Image.Image) -> DetectionResult:
+def detect(model: TaskModel, image: Image.Image) -> DetectionResult:
     """Run an object-detection pipeline; raises `ModelError` if the model fails."""
-    started = time.perf_counter()
-    raw = model.run(image, threshold=MIN_SCORE)
-    seconds = time.perf_counter() - started
+    raw, run = model.run(image, threshold=MIN_SCORE)
     detections = sorted(
         (
             Detection(
@@ -73,4 +68,4 @@ def detect(model: LoadedModel, image: Image.Image) -> DetectionResult:
         ),
         key=lambda d: -d.score,
     )
-    return DetectionResult(model.ref.id, tuple(detections), seconds, str(model.pipe.device))
+    return DetectionResult(tuple(detections), run)

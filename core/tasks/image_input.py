@@ -15,7 +15,6 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.config import settings
-from core.models.registry import SAMPLE_PHOTOS
 
 # The formats the uploader accepts; PIL is told to try only these decoders.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers MPO
@@ -29,6 +28,23 @@ UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
 MIN_SIDE = 16
+
+
+@dataclass(frozen=True)
+class SamplePhoto:
+    """A real photo shipped inside scikit-image's wheel (`skimage.data`), so no download."""
+
+    id: str
+    loader: str  # the function in skimage.data
+
+
+SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
+    SamplePhoto("chelsea", "chelsea"),
+    SamplePhoto("coffee", "coffee"),
+    SamplePhoto("astronaut", "astronaut"),
+    SamplePhoto("rocket", "rocket"),
+    SamplePhoto("motorcycle", "stereo_motorcycle"),
+)
 
 REASONS = (
     "empty",

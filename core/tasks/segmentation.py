@@ -3,15 +3,14 @@ or both (panoptic: every pixel gets a class, and countable things are also told 
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from core.models.loader import LoadedModel
 from core.tasks.colours import label_colour, rgb
+from core.tasks.run_info import RunInfo, TaskModel
 
 SUBTASKS = ("semantic", "instance", "panoptic")
 # The pipeline upsamples each class's scores to the input's size (150 classes for ADE20K):
@@ -36,11 +35,9 @@ class ClassShare:
 
 @dataclass(frozen=True)
 class SegmentationResult:
-    model_id: str
     subtask: str
     segments: tuple[Segment, ...]
-    seconds: float
-    device: str
+    run: RunInfo
 
     def shares(self) -> list[ClassShare]:
         """Each class's share of the image and how many segments it has, largest first."""
@@ -57,14 +54,12 @@ class SegmentationResult:
         return sorted(shares, key=lambda s: -s.share)
 
 
-def segment(model: LoadedModel, image: Image.Image, subtask: str) -> SegmentationResult:
+def segment(model: TaskModel, image: Image.Image, subtask: str) -> SegmentationResult:
     """Run an image-segmentation pipeline for one subtask; raises `ModelError` on failure."""
     if subtask not in SUBTASKS:
         raise ValueError(f"subtask must be one of {SUBTASKS}")
     image = fit_within(image, INPUT_SIDE)
-    started = time.perf_counter()
-    raw = model.run(image, subtask=subtask)
-    seconds = time.perf_counter() - started
+    raw, run = model.run(image, subtask=subtask)
     segments = tuple(
         Segment(
             str(s["label"]),
@@ -73,7 +68,7 @@ def segment(model: LoadedModel, image: Image.Image, subtask: str) -> Segmentatio
         )
         for s in raw
     )
-    return SegmentationResult(model.ref.id, subtask, segments, seconds, str(model.pipe.device))
+    return SegmentationResult(subtask, segments, run)
 
 
 def fit_within(image: Image.Image, side: int) -> Image.Image:

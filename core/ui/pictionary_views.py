@@ -28,8 +28,10 @@ from core.quickdraw.pictionary import (
 from core.quickdraw.training import saved_models
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult, classify
+from core.ui.error_messages import show_model_error
+from core.ui.pickers import image_picker
+from core.ui.runs import load_model, run_cached
 from core.ui.shared import models_folder, shared_results
-from core.ui.widgets import image_picker, load_model, run_cached, show_model_error
 
 TASK = "image-classification"
 CANVAS_SIDE = 280

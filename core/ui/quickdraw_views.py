@@ -16,8 +16,8 @@ from core.quickdraw.charts import (
 from core.quickdraw.formats import Drawing, simplify
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, drawings_table
+from core.ui.error_messages import retry_button
 from core.ui.shared import shared_results
-from core.ui.widgets import retry_button
 
 GRID_MAX = 100  # thumbnails shown at once
 

@@ -18,8 +18,7 @@ import streamlit as st
 
 from core.config import settings
 from core.i18n import t
-from core.models.registry import QUICKDRAW_WORDS
-from core.quickdraw.formats import FormatError, word_in
+from core.quickdraw.formats import QUICKDRAW_WORDS, FormatError, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
 from core.quickdraw.training import (
     CATEGORY,
@@ -37,8 +36,8 @@ from core.quickdraw.training import (
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
 from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
+from core.ui.page import escape_markdown
 from core.ui.shared import models_folder, shared_results, shared_trainings
-from core.ui.widgets import escape_markdown
 
 RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
 DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]

@@ -1,0 +1,36 @@
+"""The depth page's check against ground truth (Streamlit widgets over `core.tasks.depth`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.i18n import t
+from core.models.model_ref import ModelRef
+from core.models.registry import TaskSpec
+from core.tasks.charts import depth_heatmap
+from core.tasks.depth import compare_with_disparity, motorcycle_disparity
+from core.tasks.image_input import sample_photo
+from core.ui.runs import run_cached
+
+
+def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str) -> None:
+    """The model on the Middlebury motorcycle, aligned to its measured disparity: the scores
+    and both maps side by side."""
+    motorcycle = sample_photo("motorcycle")
+    result = run_cached(lang, ref, motorcycle, task.run)
+    if result is None:
+        return
+    comparison = compare_with_disparity(result, motorcycle_disparity())
+    columns = st.columns(4)
+    columns[0].metric("AbsRel", f"{comparison.abs_rel:.3f}")
+    columns[1].metric("δ < 1.25", f"{comparison.delta1:.1%}")
+    columns[2].metric(t(lang, "depth.scale"), f"{comparison.scale:.3g}")
+    columns[3].metric(t(lang, "depth.shift"), f"{comparison.shift:.3g}")
+    truth, prediction = st.columns(2)
+    disparity = t(lang, "depth.disparity")
+    with truth:
+        st.markdown(f"**{t(lang, 'depth.ground_truth')}**")
+        st.plotly_chart(depth_heatmap(comparison.target, colour_map, disparity), key="dep_gt")
+    with prediction:
+        st.markdown(f"**{t(lang, 'depth.aligned')}**")
+        st.plotly_chart(depth_heatmap(comparison.aligned, colour_map, disparity), key="dep_al")

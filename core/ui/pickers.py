@@ -1,0 +1,144 @@
+"""The choices every task page offers: the image (sample, upload, camera) and the models."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.config import settings
+from core.i18n import t
+from core.models.model_ref import ModelError, ModelRef, validate_model_id
+from core.models.registry import MODELS, TASKS, models_for
+from core.tasks.image_input import (
+    SAMPLE_PHOTOS,
+    UPLOAD_EXTENSIONS,
+    ImageInputError,
+    InputImage,
+    image_digest,
+    read_image,
+    sample_photo,
+)
+from core.ui.error_messages import show_model_error
+from core.ui.shared import shared_results
+
+
+def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
+    """Sample photo, upload or camera; shows errors in the student's language.
+
+    Large JPEGs are decoded only as large as the task's models need (`TaskSpec.input_side`)."""
+    sources = ["sample", "upload", "camera"]
+    source = st.radio(
+        t(lang, "input.source"),
+        sources,
+        format_func=lambda s: t(lang, f"input.{s}"),
+        horizontal=True,
+        key=f"{prefix}_source",
+    )
+    if source == "sample":
+        return sample_gallery(lang, prefix)
+    if source == "upload":
+        file = st.file_uploader(
+            t(lang, "input.upload_label", limit=settings().max_upload_mb),
+            type=UPLOAD_EXTENSIONS,
+            key=f"{prefix}_upload",
+        )
+        hint = "input.upload_hint"
+    else:
+        file = st.camera_input(t(lang, "input.camera_label"), key=f"{prefix}_camera")
+        hint = "input.camera_hint"
+    if file is None:
+        st.info(t(lang, hint))
+        return None
+    data = file.getvalue()
+    name = file.name or f"{source}.jpg"
+    # Decoding a 12-megapixel JPEG costs more than the rest of a rerun: decode once per content.
+    side = TASKS[task].input_side
+    key = ("image", image_digest(data), source, name, side)
+    try:
+        return shared_results().get_or_compute(
+            key, lambda: read_image(data, source=source, name=name, draft_side=side)
+        )
+    except ImageInputError as err:
+        limits = settings()
+        limit = limits.max_upload_mb if err.reason == "too_big_file" else None
+        limit = limit or round(limits.max_image_pixels / 1e6)
+        st.error(t(lang, f"input.error.{err.reason}", detail=err.detail, limit=limit))
+        return None
+
+
+def sample_gallery(lang: str, prefix: str) -> InputImage:
+    """Thumbnails of the sample photos and a choice among them."""
+    columns = st.columns(len(SAMPLE_PHOTOS))
+    for column, sample in zip(columns, SAMPLE_PHOTOS):
+        thumbnail = sample_photo(sample.id).image.copy()
+        thumbnail.thumbnail((160, 160))
+        column.image(thumbnail, caption=t(lang, f"samples.{sample.id}"))
+    chosen = st.radio(
+        t(lang, "input.sample_pick"),
+        [sample.id for sample in SAMPLE_PHOTOS],
+        format_func=lambda s: t(lang, f"samples.{s}"),
+        horizontal=True,
+        key=f"{prefix}_sample",
+    )
+    return sample_photo(chosen)
+
+
+def show_input(lang: str, image: InputImage) -> None:
+    """The image as the model receives it, with its size."""
+    width, height = image.image.size
+    label = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
+    st.image(image.image, caption=t(lang, "input.caption", name=label, width=width, height=height))
+    if image.drafted:
+        original_width, original_height = image.original_size
+        st.caption(
+            t(
+                lang,
+                "input.drafted",
+                width=width,
+                height=height,
+                original_width=original_width,
+                original_height=original_height,
+            )
+        )
+
+
+def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> list[ModelRef]:
+    """Registry models (several at once when `multiple`, to compare) or a custom Hub id.
+
+    Models over a gigabyte are only returned once the student has read the warning and ticked
+    the box (a download of minutes and seconds per image on a laptop CPU)."""
+    specs = models_for(task)
+    ids = [spec.id for spec in specs]
+
+    def label(model_id: str) -> str:
+        return t(lang, "models.option", model=model_id, size=MODELS[model_id].download_mb)
+
+    if multiple:
+        chosen = st.multiselect(t(lang, "models.pick_many"), ids, default=[ids[0]],
+                                format_func=label, key=f"{prefix}_models")  # fmt: skip
+    else:
+        chosen = [st.selectbox(t(lang, "models.pick_one"), ids, format_func=label,
+                               key=f"{prefix}_model")]  # fmt: skip
+    refs = [ModelRef(m, task, MODELS[m].revision) for m in chosen]
+    typed = st.text_input(
+        t(lang, "models.custom", task=t(lang, f"tasks.{task}.name").lower()),
+        placeholder=t(lang, f"models.custom_placeholder.{task}"),
+        help=t(lang, "models.custom_help"),
+        key=f"{prefix}_custom",
+    )
+    if typed.strip():
+        try:
+            custom = ModelRef(validate_model_id(typed), task)
+            refs = [*refs, custom] if multiple and custom not in refs else [custom]
+        except ModelError as err:
+            show_model_error(lang, err, task)
+    confirmed = []
+    for ref in refs:
+        spec = MODELS.get(ref.id)
+        if spec is not None and spec.heavy:
+            st.warning(t(lang, "models.heavy", model=ref.id, size=spec.download_mb))
+            if not st.checkbox(t(lang, "models.heavy_ok"), key=f"{prefix}_heavy_{ref.id}"):
+                continue
+        confirmed.append(ref)
+    if not refs:
+        st.info(t(lang, "models.none"))
+    return confirmed

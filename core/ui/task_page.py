@@ -1,0 +1,89 @@
+"""The skeleton every vision-task page shares, read from the task's registry entry.
+
+A task page is: `start` (tab, title, definition), `choose_input_and_models` (the image and the
+models), then for each model `run_model` (its name linked to its card, the run, shared by the
+class) with `run_caption` and `code_expander`, then the lesson's sections and `models_section`.
+What a page adds between them is only what is particular to its task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.i18n import t
+from core.models.model_ref import ModelRef
+from core.models.registry import TASKS, TaskSpec
+from core.tasks.code_snippets import task_code
+from core.tasks.image_input import InputImage
+from core.ui.page import page_start
+from core.ui.pickers import image_picker, model_picker
+from core.ui.runs import run_cached
+from core.ui.tables import models_table
+
+
+def start(task_id: str) -> tuple[TaskSpec, str]:
+    """Set up the page of a task (its name and icon as the registry declares them) with its
+    title and definition; returns the task and the student's language."""
+    task = TASKS[task_id]
+    name = f"tasks.{task.id}.name"
+    lang = page_start(name)
+    st.title(f"{task.icon} {t(lang, name)}")
+    st.markdown(t(lang, f"{task.lesson}.definition"))
+    return task, lang
+
+
+def choose_input_and_models(
+    lang: str, task: TaskSpec, prefix: str, multiple: bool = False
+) -> tuple[InputImage | None, list[ModelRef]]:
+    """ "1 · The image" and "2 · The model": the student's choices (widget keys start with
+    `prefix`)."""
+    st.subheader(t(lang, "input.title"))
+    image = image_picker(lang, prefix, task.id)
+    st.subheader(t(lang, "models.title"))
+    return image, model_picker(lang, task.id, prefix, multiple=multiple)
+
+
+def run_model(lang: str, task: TaskSpec, ref: ModelRef, image: InputImage, *options: Any) -> Any:
+    """The model's name, linked to its card, then its result (the task's run function, computed
+    once for the whole class); None after showing an error in the student's language."""
+    st.markdown(f"**[{ref.id}]({ref.card_url})**")
+    return run_cached(lang, ref, image, task.run, *options)
+
+
+def run_caption(lang: str, result: Any, *facts: str) -> None:
+    """What the page found (`facts`), then how long the run took and where."""
+    run = result.run
+    timing = t(lang, "task_page.seconds", seconds=run.seconds, device=run.device)
+    st.caption(" · ".join([*facts, timing]))
+
+
+def code_expander(
+    lang: str,
+    task: TaskSpec,
+    ref: ModelRef,
+    image: InputImage,
+    *options: Any,
+    expanded: bool = False,
+) -> None:
+    """The Python that reproduces the result, with the page's image, model and options."""
+    with st.expander(t(lang, "task_page.code_title"), expanded=expanded):
+        st.code(task_code(ref, image, task.snippet(*options)), language="python")
+
+
+def lesson_section(lang: str, title_key: str, text_key: str) -> None:
+    """A header and its text from the lesson."""
+    st.header(t(lang, title_key))
+    st.markdown(t(lang, text_key))
+
+
+def applications(lang: str, task: TaskSpec) -> None:
+    """Where the task is used."""
+    lesson_section(lang, "task_page.applications_title", f"{task.lesson}.applications")
+
+
+def models_section(lang: str, task: TaskSpec) -> None:
+    """The registry's facts on the task's models."""
+    st.header(t(lang, "models.table_title"))
+    st.dataframe(models_table(lang, task.id), hide_index=True)
