@@ -220,6 +220,9 @@ def test_local_files_are_the_offline_source(words):
     assert len(drawings) == 10 and skipped == 1
     binary = write_binary(load("simplified", "cat"))
     assert len(read_upload("cat.bin", binary)[0]) == 10
+    with pytest.raises(QuickDrawError) as caught:
+        read_upload("cat.ndjson", b"not json\n")
+    assert caught.value.reason == "empty"
     with pytest.raises(ValueError):
         read_upload("cat.txt", b"")
     assert json.loads(raw_bytes.splitlines()[0])["key_id"] == drawings[0].key_id

@@ -86,3 +86,35 @@ def test_task_pages_exist():
 def test_unknown_task_is_a_value_error():
     with pytest.raises(ValueError):
         models_for("text-generation")
+
+
+def test_every_error_reason_has_a_message_in_both_catalogues_and_no_message_is_orphaned():
+    import core.models.model_ref  # noqa: F401  (each module declares its family)
+    import core.quickdraw.source  # noqa: F401
+    import core.tasks.image_input  # noqa: F401
+    from core.errors import error_families
+
+    families = error_families()
+    assert {family.__name__ for family in families} == {
+        "ModelError",
+        "ImageInputError",
+        "QuickDrawError",
+    }
+    for lang in LANGUAGES:
+        texts = catalogue(lang)
+        for family in families:
+            reasons = {f"{family.messages}.{reason}" for reason in family.Reason}
+            written = {key for key in texts if key.startswith(family.messages + ".")}
+            assert reasons == written, (lang, family.__name__, reasons ^ written)
+
+
+def test_an_error_knows_its_reason_and_refuses_one_its_family_lacks():
+    from core.models.model_ref import ModelError, ModelReason
+    from core.tasks.image_input import ImageInputError
+
+    err = ModelError("a/b", "offline", "no route")
+    assert err.reason is ModelReason.OFFLINE and err.reason == "offline"
+    assert err.message_key == "models.error.offline" and "a/b" in str(err)
+    assert ImageInputError("corrupt").message_key == "input.error.corrupt"
+    with pytest.raises(ValueError):
+        ImageInputError("unsupported_format")  # nothing raises it any more: no such reason

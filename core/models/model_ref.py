@@ -9,36 +9,45 @@ from __future__ import annotations
 import pickle
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from core.config import settings
+from core.errors import StudentFacingError
 
-# Reasons a new try may cure: the pages offer a "try again" button with them.
-RETRYABLE = frozenset({"offline", "timeout", "failed"})
 # The Hub's rules for a repo id: optional owner, name; letters, digits, "-", "_", "."; 96 at most.
 _ID_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
 _MODEL_ID = re.compile(rf"^(?:{_ID_PART}/)?{_ID_PART}$")
-REASONS = (
-    "bad_id",
-    "offline",
-    "timeout",
-    "not_found",
-    "gated",
-    "wrong_task",
-    "missing_package",
-    "no_weights",
-    "out_of_memory",
-    "failed",
-)
 
 
-class ModelError(Exception):
-    """A model could not be fetched, built or run; `reason` is one of `REASONS`."""
+class ModelReason(StrEnum):
+    """Why a model could not be fetched, built or run: one cause a student can act on."""
+
+    BAD_ID = "bad_id"
+    OFFLINE = "offline"
+    TIMEOUT = "timeout"
+    NOT_FOUND = "not_found"
+    GATED = "gated"
+    WRONG_TASK = "wrong_task"
+    MISSING_PACKAGE = "missing_package"
+    NO_WEIGHTS = "no_weights"
+    OUT_OF_MEMORY = "out_of_memory"
+    FAILED = "failed"
+
+
+# Reasons a new try may cure: the pages offer a "try again" button with them.
+RETRYABLE = frozenset({ModelReason.OFFLINE, ModelReason.TIMEOUT, ModelReason.FAILED})
+
+
+class ModelError(StudentFacingError):
+    """A model could not be fetched, built or run, and why (`ModelReason`)."""
+
+    Reason = ModelReason
+    messages = "models.error"
 
     def __init__(self, model_id: str, reason: str, detail: str = "") -> None:
-        super().__init__(f"{model_id}: {reason}{': ' + detail if detail else ''}")
+        super().__init__(reason, detail)
         self.model_id = model_id
-        self.reason = reason
-        self.detail = detail
+        self.args = (f"{model_id}: {self.args[0]}",)
 
 
 @dataclass(frozen=True)

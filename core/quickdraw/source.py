@@ -17,11 +17,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
 
+from core.errors import StudentFacingError
 from core.quickdraw.formats import Drawing, FormatError, read_binary_prefix, read_ndjson
 
 FORMATS = {  # format → (folder in the bucket, file extension)
@@ -34,14 +36,21 @@ FIRST_CHUNK = 64 * 1024
 BITMAP_BYTES = 28 * 28
 
 
-class QuickDrawError(Exception):
-    """The data could not be fetched; `reason` is "offline", "not_found", "timeout" or
-    "bad_data" (what arrived is not a Quick, Draw! file)."""
+class QuickDrawReason(StrEnum):
+    """Why Quick, Draw! drawings could not be had."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+    OFFLINE = "offline"
+    TIMEOUT = "timeout"
+    NOT_FOUND = "not_found"
+    BAD_DATA = "bad_data"  # what arrived is not a Quick, Draw! file (a login page, say)
+    EMPTY = "empty"  # a local file that holds no drawing
+
+
+class QuickDrawError(StudentFacingError):
+    """The drawings could not be fetched or read, and why (`QuickDrawReason`)."""
+
+    Reason = QuickDrawReason
+    messages = "quickdraw.error"
 
 
 @dataclass
@@ -250,12 +259,17 @@ def _bitmap_rows(data: bytes, start: int, rows: int, count: int) -> np.ndarray:
 
 
 def read_upload(name: str, data: bytes) -> tuple[list[Drawing], int]:
-    """A local `.ndjson` (raw or simplified) or `.bin` file: the offline source."""
+    """A local `.ndjson` (raw or simplified) or `.bin` file: the offline source; raises
+    `QuickDrawError("empty")` when it holds no drawing."""
     word = Path(name).stem
     if name.lower().endswith(".bin"):
         from core.quickdraw.formats import read_binary
 
-        return read_binary(data, word)
-    if name.lower().endswith(".ndjson"):
-        return read_ndjson(data.splitlines())
-    raise ValueError("expected a .ndjson or .bin file")
+        drawings, skipped = read_binary(data, word)
+    elif name.lower().endswith(".ndjson"):
+        drawings, skipped = read_ndjson(data.splitlines())
+    else:
+        raise ValueError("expected a .ndjson or .bin file")
+    if not drawings:
+        raise QuickDrawError("empty", name)
+    return drawings, skipped

@@ -9,12 +9,14 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.config import settings
+from core.errors import StudentFacingError
 
 # The formats the uploader accepts; PIL is told to try only these decoders.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF")  # JPEG covers MPO
@@ -46,24 +48,23 @@ SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
     SamplePhoto("motorcycle", "stereo_motorcycle"),
 )
 
-REASONS = (
-    "empty",
-    "too_big_file",
-    "not_an_image",
-    "unsupported_format",
-    "corrupt",
-    "too_large",
-    "too_small",
-)
+
+class ImageReason(StrEnum):
+    """Why the bytes are not an image the app can use."""
+
+    EMPTY = "empty"
+    TOO_BIG_FILE = "too_big_file"
+    NOT_AN_IMAGE = "not_an_image"  # includes formats outside ACCEPTED_FORMATS
+    CORRUPT = "corrupt"
+    TOO_LARGE = "too_large"
+    TOO_SMALL = "too_small"
 
 
-class ImageInputError(ValueError):
-    """The bytes are not an image the app can use; `reason` is one of `REASONS`."""
+class ImageInputError(StudentFacingError, ValueError):
+    """The bytes are not an image the app can use, and why (`ImageReason`)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}{': ' + detail if detail else ''}")
-        self.reason = reason
-        self.detail = detail
+    Reason = ImageReason
+    messages = "input.error"
 
 
 @dataclass(frozen=True)

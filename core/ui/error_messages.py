@@ -18,7 +18,7 @@ def show_model_error(lang: str, err: ModelError, task: str) -> None:
     st.error(
         t(
             lang,
-            f"models.error.{err.reason}",
+            err.message_key,
             model=escape_markdown(err.model_id),
             detail=escape_markdown(err.detail),
             task=task,

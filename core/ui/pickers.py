@@ -61,7 +61,7 @@ def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
         limits = settings()
         limit = limits.max_upload_mb if err.reason == "too_big_file" else None
         limit = limit or round(limits.max_image_pixels / 1e6)
-        st.error(t(lang, f"input.error.{err.reason}", detail=err.detail, limit=limit))
+        st.error(t(lang, err.message_key, detail=err.detail, limit=limit))
         return None
 
 

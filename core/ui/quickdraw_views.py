@@ -41,7 +41,7 @@ def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Draw
     try:
         result = source.first_drawings(word, fmt, count, report)
     except QuickDrawError as err:
-        st.error(t(lang, f"quickdraw.error.{err.reason}", word=word))
+        st.error(t(lang, err.message_key, word=word))
         if err.reason in {"offline", "timeout"}:
             retry_button(lang, f"qd_retry_{word}_{fmt}_{count}")
         return None
@@ -57,11 +57,11 @@ def uploaded_drawings(lang: str) -> tuple[list[Drawing], int] | None:
     if file is None:
         st.info(t(lang, "quickdraw.upload_hint"))
         return None
-    drawings, skipped = read_upload(file.name, file.getvalue())
-    if not drawings:
-        st.error(t(lang, "quickdraw.error.empty"))
+    try:
+        return read_upload(file.name, file.getvalue())
+    except QuickDrawError as err:
+        st.error(t(lang, err.message_key, word=file.name))
         return None
-    return drawings, skipped
 
 
 def filtered(lang: str, drawings: list[Drawing]) -> list[Drawing]:

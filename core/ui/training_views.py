@@ -105,7 +105,7 @@ def start_training(
         try:
             data = load_bitmaps(config.words, config.per_class, fetch, loaded)
         except QuickDrawError as err:
-            st.error(t(lang, f"quickdraw.error.{err.reason}", word=", ".join(config.words)))
+            st.error(t(lang, err.message_key, word=", ".join(config.words)))
             return
         except FormatError as err:
             st.error(t(lang, "train.bad_file", detail=escape_markdown(str(err))))
