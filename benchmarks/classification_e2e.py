@@ -100,7 +100,7 @@ def main() -> int:
     from core.models.registry import TASKS
     from core.tasks.classification import classify
     from core.tasks.image_input import read_image
-    from tests.model_factory import build_replica
+    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
     build_replica(MODEL_ID, work / "models")

@@ -55,7 +55,7 @@ def inputs(task: str, sessions: int) -> list:
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DoodleStyle, model_sees
     from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
-    from tests.model_factory import SHARED
+    from tests.support.environment import SHARED
 
     if task == "pictionary":
         drawings = [

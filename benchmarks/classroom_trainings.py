@@ -38,7 +38,7 @@ from benchmarks.harness import ROOT, MemoryPeak, build_replicas, memory_mb, p50,
 
 def bitmaps(categories: int, per_class: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """`categories` × `per_class` 28 × 28 bitmaps built from the shared real drawings."""
-    from tests.model_factory import SHARED
+    from tests.support.environment import SHARED
 
     folder = SHARED / "data" / "quickdraw" / "numpy_bitmap"
     real = {path.stem: np.load(path).reshape(-1, 28, 28) for path in sorted(folder.glob("*.npy"))}
@@ -72,7 +72,7 @@ def child(mode: str, trainings: int, per_class: int, epochs: int, folder: Path) 
     from core.quickdraw.training import TrainingConfig, save_model, train
     from core.quickdraw.training_queue import TrainingQueue
     from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
-    from tests.model_factory import SHARED
+    from tests.support.environment import SHARED
 
     use_mode("now")
     cache = ModelCache(settings().memory_budget_mb * 2**20)

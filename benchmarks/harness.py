@@ -31,7 +31,7 @@ def build_replicas(model_ids: Iterable[str], folder: Path) -> Path:
     from core.models.registry import MODELS
 
     build = (
-        "import sys; from pathlib import Path; from tests.model_factory import build_replica; "
+        "import sys; from pathlib import Path; from tests.support.models import build_replica; "
         "build_replica(sys.argv[1], Path(sys.argv[2]), sys.argv[3])"
     )
     for model_id in model_ids:

@@ -31,7 +31,7 @@ def main() -> int:
     os.environ["VTL_MEMORY_BUDGET_MB"] = str(args.budget_mb)
 
     from core.models.registry import models_for
-    from tests.model_factory import build_replica
+    from tests.support.models import build_replica
 
     models = [spec.id for spec in models_for("image-classification")]
     work = Path(tempfile.mkdtemp(prefix="vtl-mem-"))

@@ -35,8 +35,8 @@ def main() -> int:
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DATASET_STYLE, DoodleStyle, guess
     from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
-    from tests.model_factory import build_replica
-    from tests.test_canvas_strokes import as_canvas
+    from tests.support.drawings import as_canvas
+    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-pic-"))
     build_replica("kmewhort/beit-sketch-classifier", work / "hub")

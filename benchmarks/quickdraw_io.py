@@ -34,7 +34,7 @@ def main() -> int:
     from core.quickdraw.charts import thumbnail_grid
     from core.quickdraw.formats import read_ndjson, to_bitmap
     from core.quickdraw.source import QuickDrawSource
-    from tests.range_server import RangeServer
+    from tests.support.range_server import RangeServer
 
     work = Path(tempfile.mkdtemp(prefix="vtl-qd-"))
     bucket = work / "bucket"
@@ -86,7 +86,7 @@ def main() -> int:
 def rerun_with_filters(bucket: Path, work: Path) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from tests.range_server import RangeServer
+    from tests.support.range_server import RangeServer
 
     with RangeServer(bucket) as server:
         os.environ["VTL_QUICKDRAW_URL"] = server.url

@@ -39,11 +39,11 @@ WORDS = ("cat", "bicycle", "fish", "The Eiffel Tower", "apple")
 def prepare(work: Path) -> None:
     """Full-size default models, the bucket, and the app's folders, as settings."""
     from core.models.registry import DEFAULT_MODELS, MODELS
-    from tests.model_factory import SHARED
-    from tests.range_server import RangeServer, bucket_from
+    from tests.support.environment import SHARED
+    from tests.support.range_server import RangeServer, bucket_from
 
     build = (
-        "import sys; from pathlib import Path; from tests.model_factory import build_replica; "
+        "import sys; from pathlib import Path; from tests.support.models import build_replica; "
         "build_replica(sys.argv[1], Path(sys.argv[2]), sys.argv[3])"
     )
     for model_id in (*DEFAULT_MODELS.values(), *PICTIONARY_MODELS):
@@ -64,8 +64,8 @@ def prepare(work: Path) -> None:
 def drawings() -> list[dict]:
     """Real drawings as the canvas returns them."""
     from core.quickdraw.formats import read_ndjson
-    from tests.model_factory import SHARED
-    from tests.test_canvas_strokes import as_canvas
+    from tests.support.drawings import as_canvas
+    from tests.support.environment import SHARED
 
     found = []
     for word in WORDS:

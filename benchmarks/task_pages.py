@@ -85,7 +85,7 @@ def main() -> int:
     from core.models.model_ref import ModelRef
     from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
     from core.tasks.image_input import read_image
-    from tests.model_factory import build_replica
+    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
     os.environ["VTL_LOCAL_MODELS"] = str(work / "models")

@@ -1,5 +1,11 @@
 """Shared fixtures. No test touches the network: the Hub is switched off before anything imports
-huggingface_hub, and models come from tiny random-weight folders through the loader's seam."""
+huggingface_hub, and models come from tiny random-weight folders through the loader's seam.
+Helpers live in `tests/support/`; no test module imports this file.
+
+Naming: `test_<module>.py` tests one module of core/ (`test_quickdraw.py` the Quick, Draw!
+formats and source together), `test_page_<page>.py` one page through AppTest, and the rest a
+behaviour across the app (`test_classroom`, `test_browser`, `test_fuzz`, `test_security`,
+`test_no_network`, `test_architecture`)."""
 
 from __future__ import annotations
 
@@ -18,18 +24,15 @@ os.environ.setdefault("VTL_PRECISION", "fp32")
 # Each test measures its models' run policy afresh (tests/test_run_policy.py checks the store).
 os.environ["VTL_POLICY_CACHE"] = ""
 
-from tests.model_factory import REPLICAS, SHARED, TINY_BUILDERS, build_tiny  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.support.environment import need_shared  # noqa: E402
+from tests.support.models import TINY_BUILDERS, build_tiny  # noqa: E402
 
 
-def need_shared() -> None:
-    """Skip (or fail in CI) when ../shared is not beside the project."""
-    if not REPLICAS.is_dir():
-        if IN_CI:
-            pytest.fail(f"{SHARED} is missing: CI must run with ../shared beside the project")
-        pytest.skip(f"{SHARED} is not beside the project (a clone elsewhere)")
+@pytest.fixture(autouse=True)
+def on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs its models on the CPU, even where a GPU is present: the expected values
+    are computed on the CPU, and a GPU run would differ from them in float noise."""
+    monkeypatch.setenv("VTL_DEVICE", "cpu")
 
 
 @pytest.fixture(scope="session")

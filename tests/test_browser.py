@@ -22,7 +22,7 @@ from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.tasks.classification import classify
 from core.tasks.image_input import sample_photo
-from tests.conftest import IN_CI, ROOT
+from tests.support.environment import IN_CI, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -55,7 +55,7 @@ def chromium_browser():
 @pytest.fixture(scope="module")
 def bucket_url(tmp_path_factory):
     """The shared Quick, Draw! samples served like Google's bucket."""
-    from tests.range_server import RangeServer, bucket_from
+    from tests.support.range_server import RangeServer, bucket_from
 
     data = ROOT.parent / "shared" / "data" / "quickdraw"
     kinds = ("raw", "simplified", "numpy_bitmap")

@@ -6,22 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.quickdraw.canvas_strokes import canvas_to_strokes, path_to_stroke, stroke_to_path
-from core.quickdraw.formats import normalise, read_ndjson, to_bitmap
-from tests.conftest import need_shared
-from tests.model_factory import SHARED
-
-CANVAS = 400  # pixels a side, as on the page
-
-
-def as_canvas(drawing) -> dict:
-    """The drawing as streamlit-drawable-canvas returns it, scaled to fit the canvas."""
-    objects = []
-    for xs, ys in normalise(drawing.strokes):
-        scaled_x = [20 + x * (CANVAS - 40) / 255 for x in xs]
-        scaled_y = [20 + y * (CANVAS - 40) / 255 for y in ys]
-        objects.append({"type": "path", "path": stroke_to_path(scaled_x, scaled_y)})
-    return {"objects": objects}
+from core.quickdraw.canvas_strokes import canvas_to_strokes, path_to_stroke
+from core.quickdraw.formats import read_ndjson, to_bitmap
+from tests.support.drawings import as_canvas
+from tests.support.environment import SHARED, need_shared
 
 
 @pytest.mark.parametrize("word", ["cat", "bicycle", "The Eiffel Tower", "zigzag"])

@@ -11,32 +11,36 @@ own."""
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.models.loader import ModelCache
+from core.models.loader import ModelCache, build_pipeline
 from core.models.model_ref import ModelRef
 from core.quickdraw.canvas_strokes import canvas_to_strokes
 from core.quickdraw.formats import word_in
-from core.quickdraw.pictionary import guess
+from core.quickdraw.pictionary import DoodleStyle, guess
+from core.tasks.classification import classify
 from core.tasks.detection import detect
 from core.tasks.image_input import sample_photo
-from tests.conftest import ROOT
-from tests.test_app import expected_bars
-from tests.test_canvas_strokes import as_canvas
-from tests.test_pictionary import BEIT, BEIT_STYLE, raw
+from tests.support.app import open_page
+from tests.support.drawings import as_canvas
+from tests.support.drawings import raw_drawings as raw
+from tests.support.models import expected_bars
+from tests.support.plotly import plotly_specs
 
 SESSIONS = 20
 SAMPLES = ["chelsea", "coffee", "astronaut", "rocket", "motorcycle"]
 DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
+BEIT = ModelRef("kmewhort/beit-sketch-classifier", "image-classification")
+BEIT_STYLE = DoodleStyle("black", 224)
 PAGES = {
-    "classification": ROOT / "pages" / "1_Image_Classification.py",
-    "detection": ROOT / "pages" / "2_Object_Detection.py",
-    "pictionary": ROOT / "pages" / "7_Pictionary.py",
+    "classification": "1_Image_Classification",
+    "detection": "2_Object_Detection",
+    "pictionary": "7_Pictionary",
 }
 PREFIX = {"classification": "cls", "detection": "det"}
 
@@ -66,15 +70,10 @@ def classroom(local_models, monkeypatch, tmp_path):
         yield
 
 
-def plotly(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
 def student(index: int, start: threading.Barrier) -> tuple[str, int, AppTest]:
     """One student: a page, a photo or a drawing of their own, everyone at once."""
     page = ("classification", "detection", "pictionary")[index % 3]
-    at = AppTest.from_file(str(PAGES[page]), default_timeout=120)
-    at.context = {"locale": ("es-ES", "en-US")[index % 2]}
+    at = open_page(PAGES[page], ("es-ES", "en-US")[index % 2], timeout=120, run=False)
     if page == "pictionary":
         drawing = as_canvas(raw("cat")[index % 10])
         at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
@@ -106,19 +105,19 @@ def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
         assert not at.exception and not at.error, (page, index, at.exception, at.error)
         sample = SAMPLES[index % len(SAMPLES)]
         if page == "classification":
-            bars = plotly(at)[0]["data"][0]
+            bars = plotly_specs(at)[0]["data"][0]
             top = expected_bars("google/vit-base-patch16-224", sample, 5)
             assert list(zip(bars["y"], bars["x"])) == top, index
         elif page == "detection":
             kept = detect(alone.get(DETR), sample_photo(sample).image).above(0.5)
-            traces = [tr["name"] for tr in plotly(at)[0]["data"] if tr["type"] == "scatter"]
+            traces = [tr["name"] for tr in plotly_specs(at)[0]["data"] if tr["type"] == "scatter"]
             assert traces == [d.label for d in kept], index
         else:
             strokes = canvas_to_strokes(as_canvas(raw("cat")[index % 10]))
             expected = guess(alone.get(BEIT), strokes, BEIT_STYLE)
             lang = ("es", "en")[index % 2]
             words = [word_in(lang, p.label) for p in expected.top(5)]
-            assert plotly(at)[0]["data"][0]["y"] == words, index
+            assert plotly_specs(at)[0]["data"][0]["y"] == words, index
     assert len(builds) == len(set(builds))  # each model built once, whoever asked first
     assert {"google/vit-base-patch16-224", DETR.id, BEIT.id} <= set(builds)
     assert sorted(e.ref.id for e in cache.loaded()) == sorted(builds)  # one copy each
@@ -142,20 +141,52 @@ def test_a_class_on_the_same_photo_costs_one_model_call_per_page(classroom):
     start = threading.Barrier(SESSIONS)
     pages = list(TASK_PAGES)
 
-    def open_page(index: int) -> tuple[str, AppTest]:
-        at = AppTest.from_file(str(ROOT / pages[index % 4]), default_timeout=120)
-        at.context = {"locale": ("es-ES", "en-US")[index // 4 % 2]}
+    def student_opens(index: int) -> tuple[str, AppTest]:
+        page = Path(pages[index % 4]).stem
+        at = open_page(page, ("es-ES", "en-US")[index // 4 % 2], timeout=120, run=False)
         start.wait()
         return pages[index % 4], at.run()
 
     with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
-        sessions = list(pool.map(open_page, range(SESSIONS)))
+        sessions = list(pool.map(student_opens, range(SESSIONS)))
     calls = {entry.ref.id: entry.calls for entry in shared_models().loaded()}
     assert calls == dict.fromkeys(TASK_PAGES.values(), 1)
     answers: dict[tuple[str, str], list] = {}
     for page, at in sessions:
         assert not at.exception and not at.error, (page, at.exception, at.error)
-        answers.setdefault((page, at.context["locale"]), []).append(plotly(at)[0]["data"])
+        answers.setdefault((page, at.context["locale"]), []).append(plotly_specs(at)[0]["data"])
     assert len(answers) == 8  # four pages, two languages
     for shown in answers.values():  # what each student sees is the one answer
         assert shown[0] and all(data == shown[0] for data in shown)
+
+
+CLS = "image-classification"
+MODELS = [ModelRef("google/vit-base-patch16-224", CLS), ModelRef("microsoft/resnet-50", CLS)]
+SAMPLES = ["chelsea", "coffee", "astronaut", "rocket", "motorcycle"]
+
+
+def test_twenty_sessions_share_one_copy_and_get_their_answers(local_models):
+    builds = []
+
+    def counting_build(ref, progress):
+        builds.append(ref.id)
+        return build_pipeline(ref, progress)
+
+    shared = ModelCache(10**9, build=counting_build)
+    start = threading.Barrier(20)
+
+    def session(index: int):
+        start.wait()  # everyone at the same moment, as when a teacher shares the link
+        ref = MODELS[index % 2]
+        image = sample_photo(SAMPLES[index % len(SAMPLES)]).image
+        return ref, index, classify(shared.get(ref), image)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(session, range(20)))
+
+    assert sorted(builds) == sorted(ref.id for ref in MODELS)  # each model built once
+    alone = ModelCache(10**9)
+    for ref, index, result in answers:  # the same answers as one session alone
+        expected = classify(alone.get(ref), sample_photo(SAMPLES[index % len(SAMPLES)]).image)
+        assert [p.label for p in result.predictions] == [p.label for p in expected.predictions]
+    assert sum(entry.calls for entry in shared.loaded()) == 20

@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.models.registry import MODELS, models_for
 from core.tasks.code_snippets import depth_snippet, task_code
 from core.tasks.depth import (
+    DepthResult,
+    abs_rel,
+    align_scale_shift,
     compare_with_disparity,
+    delta_accuracy,
     downsample,
     estimate_depth,
     motorcycle_disparity,
 )
 from core.tasks.image_input import sample_photo
-from tests.conftest import ROOT
-from tests.plotly_data import plotly_array
+from core.tasks.run_info import RunInfo
 
-PAGE = str(ROOT / "pages" / "3_Depth_Estimation.py")
-DEFAULT = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
 ZOE = ModelRef("Intel/zoedepth-nyu-kitti", "depth-estimation")
 
 
@@ -52,47 +51,66 @@ def test_lesson_snippet_runs(local_models):
     assert output.getvalue().startswith(f"torch.Size([{height}, {width}])")
 
 
-def heatmap_shapes(at: AppTest) -> list[tuple[int, int]]:
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    return [
-        plotly_array(s["data"][0]["z"]).shape for s in specs if s["data"][0]["type"] == "heatmap"
-    ]
+RUN = RunInfo("m", 0.0, "cpu")
+
+ALL = np.ones((2, 2), dtype=bool)
 
 
-def test_page_shows_depth_map_3d_and_ground_truth(local_models):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.context = {"locale": "en-US"}
-    at.run()
-    assert not at.exception and not at.error
-    shown = plotly_array(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["z"])
-    predicted = estimate_depth(ModelCache(10**9).get(DEFAULT), sample_photo("chelsea").image)
-    assert shown.shape == (150, 226)  # the 451 × 300 cat, every 2nd pixel (≤ 320 a side)
-    assert shown == pytest.approx(downsample(predicted.depth, 320))
-    assert at.caption[0].value.startswith("Relative inverse depth")
-    at.toggle(key="dep_3d").set_value(True).run()
-    types = [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
-    assert types == ["heatmap", "surface"]
-    at.toggle(key="dep_truth").set_value(True).run()
-    model = ModelCache(10**9).get(DEFAULT)
-    expected = compare_with_disparity(
-        estimate_depth(model, sample_photo("motorcycle").image), motorcycle_disparity()
-    )
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["AbsRel"] == f"{expected.abs_rel:.3f}"
-    assert metrics["δ < 1.25"] == f"{expected.delta1:.1%}"
-    assert len(heatmap_shapes(at)) == 3  # prediction, ground truth, aligned prediction
+def test_scale_and_shift_are_recovered():
+    target = np.array([[1.0, 2.0], [3.0, 5.0]])
+    prediction = 2 * target + 3
+    aligned, scale, shift = align_scale_shift(prediction, target, ALL)
+    assert scale == pytest.approx(0.5) and shift == pytest.approx(-1.5)
+    assert aligned == pytest.approx(target)
 
 
-def test_big_models_are_announced_before_loading(local_models):
-    from core.ui.shared import shared_models
+def test_alignment_ignores_masked_pixels():
+    target = np.array([[1.0, 2.0], [3.0, 99.0]])
+    mask = np.array([[True, True], [True, False]])
+    _, scale, shift = align_scale_shift(target * 4, target, mask)
+    assert (scale, shift) == pytest.approx((0.25, 0.0), abs=1e-9)
 
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.context = {"locale": "es-ES"}
-    at.run()
-    at.selectbox(key="dep_model").set_value(ZOE.id).run()
-    assert "1380 MB" in at.warning[0].value
-    assert heatmap_shapes(at) == []
-    assert ZOE not in [entry.ref for entry in shared_models().loaded()]
-    at.checkbox(key=f"dep_heavy_{ZOE.id}").check().run()
-    assert not at.exception and len(heatmap_shapes(at)) == 1
-    assert at.caption[0].value.startswith("Profundidad métrica")
+
+def test_abs_rel_by_hand():
+    # |2 − 1| / 1 = 1 and |2 − 4| / 4 = 0.5 → 0.75
+    one_row = np.ones((1, 2), dtype=bool)
+    assert abs_rel(np.array([[2.0, 2.0]]), np.array([[1.0, 4.0]]), one_row) == 0.75
+
+
+def test_delta_by_hand():
+    # ratios 1, 1.2, 2 (and 1/0.5 = 2 for a guess too small) → 2 of 4 under 1.25
+    prediction = np.array([[1.0, 1.2], [2.0, 0.5]])
+    assert delta_accuracy(prediction, np.ones((2, 2)), ALL) == 0.5
+    assert delta_accuracy(np.array([[-1.0, 1.0], [1.0, 1.0]]), np.ones((2, 2)), ALL) == 0.75
+
+
+def test_perfect_relative_prediction_scores_perfectly():
+    disparity = motorcycle_disparity()
+    valid = np.isfinite(disparity)
+    relative = np.where(valid, 0.01 * disparity + 7, 0).astype(np.float32)  # unknown scale/shift
+    result = DepthResult(relative, metric=False, run=RUN)
+    comparison = compare_with_disparity(result, disparity)
+    assert comparison.abs_rel == pytest.approx(0, abs=1e-4)
+    assert comparison.delta1 == 1.0
+    assert comparison.scale == pytest.approx(100, rel=1e-3)
+
+
+def test_metric_depth_is_compared_as_inverse_depth():
+    disparity = motorcycle_disparity()
+    valid = np.isfinite(disparity)
+    metres = np.where(valid, 400.0 / np.where(valid, disparity, 1), 1).astype(np.float32)
+    comparison = compare_with_disparity(DepthResult(metres, True, RUN), disparity)
+    assert comparison.abs_rel == pytest.approx(0, abs=1e-3) and comparison.delta1 == 1.0
+
+
+def test_a_flat_guess_scores_badly():
+    disparity = motorcycle_disparity()
+    flat = np.full(disparity.shape, 5.0, dtype=np.float32)
+    comparison = compare_with_disparity(DepthResult(flat, False, RUN), disparity)
+    assert comparison.abs_rel > 0.2 and comparison.delta1 < 0.8
+
+
+def test_shapes_must_match_and_downsample_bounds_sides():
+    with pytest.raises(ValueError):
+        compare_with_disparity(DepthResult(np.ones((3, 3)), False, RUN), np.ones((2, 2)))
+    assert max(downsample(np.zeros((500, 741)), 100).shape) <= 100

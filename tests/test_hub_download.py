@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.models.registry import DEFAULT_MODELS
-from tests.conftest import ROOT
-from tests.fake_hub import FakeHub
+from tests.support.environment import ROOT
+from tests.support.fake_hub import FakeHub
 
 VIT = "google/vit-base-patch16-224"
 
@@ -32,7 +32,7 @@ def run_probe(
     else:
         env["HF_HUB_OFFLINE"] = "1"
     done = subprocess.run(
-        [sys.executable, "-m", "tests.hub_probe", *model_ids],
+        [sys.executable, "-m", "tests.support.hub_probe", *model_ids],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]

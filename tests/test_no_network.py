@@ -4,12 +4,12 @@ says in the student's language what needs a download, and never shows a tracebac
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
-from tests.conftest import ROOT
+from tests.support.app import open_page
+from tests.support.environment import ROOT
 
-PAGES = ["Home.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
+PAGES = ["Home", *sorted(path.stem for path in (ROOT / "pages").glob("*.py"))]
 
 
 @pytest.fixture
@@ -29,9 +29,7 @@ def offline(monkeypatch, tmp_path):
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_every_page_opens_without_network(offline, page, lang):
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    at.context = {"locale": f"{lang}-XX"}
-    at.run()
+    at = open_page(page, f"{lang}-XX", timeout=120)
     assert not at.exception, f"{page}: {at.exception}"
     assert at.title, page
     no_connection = {"en": "there is no connection", "es": "no hay conexión"}[lang]
@@ -40,7 +38,7 @@ def test_every_page_opens_without_network(offline, page, lang):
 
 
 def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir, monkeypatch):
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=60)
+    at = open_page("1_Image_Classification", run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     assert [e.value for e in at.error] == [
@@ -55,10 +53,11 @@ def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir
 
 
 def test_offline_the_explorer_opens_a_local_file(offline):
-    from tests.model_factory import SHARED
+    from tests.support.environment import SHARED, need_shared
 
+    need_shared()
     data = (SHARED / "data" / "quickdraw" / "simplified" / "cat.ndjson").read_bytes()
-    at = AppTest.from_file(str(ROOT / "pages" / "5_Quick_Draw_Explorer.py"), default_timeout=60)
+    at = open_page("5_Quick_Draw_Explorer", run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     at.radio(key="qd_source").set_value("local").run()
@@ -70,18 +69,21 @@ def test_offline_the_explorer_opens_a_local_file(offline):
 
 def test_offline_pictionary_uses_the_students_own_model(offline, tmp_path):
     from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
-    from tests.model_factory import SHARED
-    from tests.test_canvas_strokes import as_canvas
-    from tests.test_pictionary import bars, raw
+    from tests.support.drawings import as_canvas, raw_drawings
+    from tests.support.environment import SHARED, need_shared
+    from tests.support.plotly import plotly_specs
 
+    need_shared()
     words = ("apple", "fish")
     images, labels = load_bitmaps(words, 200, local_fetch(SHARED / "data/quickdraw/numpy_bitmap"))
     save_model(train(TrainingConfig(words, 200, 1), images, labels), tmp_path / "models", "mine")
-    at = AppTest.from_file(str(ROOT / "pages" / "7_Pictionary.py"), default_timeout=60)
+    at = open_page("7_Pictionary", run=False)
     at.context = {"locale": "en-US"}
     at.run()
     at.selectbox(key="pic_model").set_value("trained/mine").run()
-    at.session_state["pic_canvas"] = {"drawing": {"raw": as_canvas(raw("fish")[0]), "data": None}}
+    at.session_state["pic_canvas"] = {
+        "drawing": {"raw": as_canvas(raw_drawings("fish")[0]), "data": None}
+    }
     at.run()
     assert not at.exception
-    assert sorted(bars(at)) == ["apple", "fish"]
+    assert sorted(plotly_specs(at)[0]["data"][0]["y"]) == ["apple", "fish"]

@@ -23,8 +23,7 @@ from core.tasks.result_agreement import (
     segmentation_agreement,
 )
 from core.tasks.segmentation import segment
-from tests.conftest import need_shared
-from tests.model_factory import SHARED
+from tests.support.environment import SHARED, need_shared
 
 WORDS = ("apple", "cat", "fish")
 

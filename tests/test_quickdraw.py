@@ -21,9 +21,8 @@ from core.quickdraw.formats import (
     write_binary,
 )
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, npy_header, read_upload
-from tests.conftest import need_shared
-from tests.model_factory import SHARED
-from tests.range_server import RangeServer
+from tests.support.environment import SHARED, need_shared
+from tests.support.range_server import RangeServer
 
 DATA = SHARED / "data" / "quickdraw"
 SIX = ("apple", "bicycle", "cat", "diamond", "eye", "fish")

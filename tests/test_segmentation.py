@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
@@ -24,12 +21,8 @@ from core.tasks.segmentation import (
     overlay,
     segment,
 )
-from tests.conftest import ROOT
 
 RUN = RunInfo("m", 0.0, "cpu")
-
-PAGE = str(ROOT / "pages" / "4_Image_Segmentation.py")
-SEGFORMER = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
 PANOPTIC = ModelRef("facebook/detr-resnet-50-panoptic", "image-segmentation")
 
 
@@ -87,45 +80,6 @@ def test_panoptic_gives_scored_instances(local_models):
     result = segment(ModelCache(10**9).get(PANOPTIC), sample_photo("chelsea").image, "panoptic")
     assert len(result.segments) >= 2 and all(s.score is not None for s in result.segments)
     assert result.shares()[0].instances == len(result.segments)
-
-
-def legend(at: AppTest) -> dict[str, float]:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    return dict(zip(spec["y"], spec["x"]))
-
-
-def test_page_overlay_legend_and_display_only_settings(local_models):
-    from core.ui.shared import shared_models
-
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.context = {"locale": "en-US"}
-    at.run()
-    assert not at.exception and not at.error
-    expected = segment(ModelCache(10**9).get(SEGFORMER), sample_photo("chelsea").image, "semantic")
-    shares = expected.shares()
-    assert legend(at) == {s.label: round(s.share * 100, 2) for s in shares}
-    table = at.dataframe[0].value
-    assert list(table["Class"]) == [s.label for s in shares]
-    assert at.radio(key="seg_subtask").options == ["Semantic"]
-    at.multiselect(key="seg_hidden").set_value([shares[0].label]).run()
-    at.slider(key="seg_opacity").set_value(0.2).run()
-    assert not at.exception
-    assert [entry.calls for entry in shared_models().loaded()] == [1]
-
-
-def test_page_panoptic_counts_instances_in_spanish(local_models):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.context = {"locale": "es-ES"}
-    at.run()
-    at.selectbox(key="seg_model").set_value(PANOPTIC.id).run()
-    assert not at.exception and not at.error
-    assert at.radio(key="seg_subtask").options == ["Panóptica"]
-    expected = segment(ModelCache(10**9).get(PANOPTIC), sample_photo("chelsea").image, "panoptic")
-    table = at.dataframe[0].value
-    assert dict(zip(table["Clase"], table["Segmentos"])) == {
-        s.label: s.instances for s in expected.shares()
-    }
-    assert at.caption[0].value.startswith(f"{len(expected.segments)} segmentos")
 
 
 def test_snippet_lists_the_segments_shown(local_models):

@@ -13,8 +13,7 @@ import pytest
 from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model
 from core.quickdraw.training_queue import TrainingQueue, TrainingRefused
 from core.quickdraw.training_worker import estimate_bytes
-from tests.conftest import need_shared
-from tests.model_factory import SHARED
+from tests.support.environment import SHARED, need_shared
 
 WORDS = ("apple", "cat", "fish")
 

@@ -1,10 +1,17 @@
-"""Reading arrays back from a Plotly figure's JSON, as the browser receives it."""
+"""Plotly figures as the browser receives them: their JSON specs and the arrays inside."""
 
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
+from streamlit.testing.v1 import AppTest
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The JSON spec of every Plotly chart on the page, in order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def plotly_array(value) -> np.ndarray:

@@ -3,19 +3,17 @@ laid out like Google's bucket (the page's `VTL_QUICKDRAW_URL` setting)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
 from core.quickdraw.formats import read_ndjson, simplify
-from tests.conftest import ROOT, need_shared
-from tests.model_factory import SHARED
-from tests.range_server import RangeServer, bucket_from
+from tests.support.app import open_page
+from tests.support.environment import SHARED, need_shared
+from tests.support.plotly import plotly_specs
+from tests.support.range_server import RangeServer, bucket_from
 
-PAGE = str(ROOT / "pages" / "5_Quick_Draw_Explorer.py")
+PAGE = "5_Quick_Draw_Explorer"
 DATA = SHARED / "data" / "quickdraw"
 
 
@@ -34,17 +32,13 @@ def explorer(bucket_server, tmp_path, monkeypatch):
     monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_server.url)
     monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(tmp_path))
     st.cache_resource.clear()
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_page(PAGE, run=False)
     at.context = {"locale": "en-US"}
     return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def cats(fmt: str = "raw"):
@@ -54,7 +48,7 @@ def cats(fmt: str = "raw"):
 def test_explorer_loads_a_category_and_shows_details(explorer):
     at = explorer.run()
     assert not at.exception and not at.error
-    grid = specs(at)[0]["data"][1]  # one clickable point per thumbnail
+    grid = plotly_specs(at)[0]["data"][1]  # one clickable point per thumbnail
     assert grid["customdata"] == list(range(1, 11))
     assert grid["text"][0] == f"#1 · {cats()[0].countrycode}"
     first = cats()[0]
@@ -79,7 +73,7 @@ def test_filters_do_not_download_again(explorer, bucket_server):
 def test_replay_has_real_timing_frames(explorer):
     at = explorer.run()
     at.multiselect(key="qd_replay").set_value([1, 2]).run()
-    spec = next(c for c in specs(at) if c.get("frames"))
+    spec = next(c for c in plotly_specs(at) if c.get("frames"))
     first, second = cats()[:2]
     longest = max(first.duration_ms, second.duration_ms)
     assert len(spec["frames"]) == int(longest // 100) + 2  # a frame every 100 ms, and the end
@@ -89,7 +83,7 @@ def test_replay_has_real_timing_frames(explorer):
 def test_raw_vs_simplified_with_our_rdp(explorer):
     at = explorer.run()
     at.slider(key="qd_epsilon").set_value(6.0).run()
-    titles = [c["layout"]["title"]["text"] for c in specs(at) if "title" in c["layout"]]
+    titles = [c["layout"]["title"]["text"] for c in plotly_specs(at) if "title" in c["layout"]]
     raw, simplified = cats()[0], cats("simplified")[0]
     ours = sum(len(s[0]) for s in simplify(raw.strokes, 6.0))
     assert titles == [
@@ -106,7 +100,7 @@ def test_statistics_and_comparison(explorer):
     assert list(summary.index) == ["cat", "dog"]
     dogs = read_ndjson((DATA / "raw" / "dog.ndjson").read_bytes().splitlines())[0]
     assert summary.loc["dog", "strokes"] == round(sum(len(d.strokes) for d in dogs) / 10, 2)
-    world = next(c for c in specs(at) if c["data"][0]["type"] == "choropleth")
+    world = next(c for c in plotly_specs(at) if c["data"][0]["type"] == "choropleth")
     assert "USA" in world["data"][0]["locations"]
 
 
@@ -129,7 +123,6 @@ def test_category_list_is_the_datasets(explorer):
     from core.quickdraw.formats import QUICKDRAW_WORDS
 
     assert (DATA / "categories.txt").read_text().splitlines() == QUICKDRAW_WORDS
-    assert Path(PAGE).is_file()
 
 
 def test_a_stalled_network_says_so_and_the_student_tries_again(
@@ -148,4 +141,4 @@ def test_a_stalled_network_says_so_and_the_student_tries_again(
     assert len(retry) == 1 and not at.get("plotly_chart")
     retry[0].click().run()  # the network is back
     assert not at.exception and not at.error
-    assert specs(at)[0]["data"][1]["customdata"] == list(range(1, 11))
+    assert plotly_specs(at)[0]["data"][1]["customdata"] == list(range(1, 11))

@@ -1,17 +1,14 @@
-"""The registry is complete data, and both catalogues say everything, with the same placeholders."""
+"""Both catalogues say everything, with the same placeholders; every error reason has its
+message."""
 
 from __future__ import annotations
 
 import string
-from pathlib import Path
 
 import pytest
 
 from core.i18n import LANGUAGES, catalogue, language_from_locale, t
-from core.models.registry import DEFAULT_MODELS, MODELS, TASKS, models_for
-from core.tasks.image_input import SAMPLE_PHOTOS
-
-ROOT = Path(__file__).resolve().parents[1]
+from core.models.registry import models_for
 
 
 def placeholders(text: str) -> set[str]:
@@ -24,17 +21,6 @@ def test_catalogues_have_the_same_keys_and_placeholders():
     for key in english:
         assert placeholders(english[key]) == placeholders(spanish[key]), key
         assert english[key].strip() and spanish[key].strip(), key
-
-
-@pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_every_registry_entry_has_its_texts(lang):
-    for task in TASKS:
-        for field in ("name", "input", "output", "example"):
-            assert t(lang, f"tasks.{task}.{field}")
-    for model in MODELS:
-        assert t(lang, f"model_note.{model}")
-    for sample in SAMPLE_PHOTOS:
-        assert t(lang, f"samples.{sample.id}")
 
 
 def test_languages_differ_where_they_should():
@@ -55,32 +41,6 @@ def test_languages_differ_where_they_should():
 )
 def test_language_from_browser_locale(locale, lang):
     assert language_from_locale(locale) == lang
-
-
-def test_classification_models_are_the_courses():
-    ids = [m.id for m in models_for("image-classification")]
-    assert ids[0] == DEFAULT_MODELS["image-classification"] == "google/vit-base-patch16-224"
-    for course_model in (
-        "microsoft/resnet-50",
-        "facebook/deit-base-patch16-224",
-        "omarques/autotrain-dogs-and-cats-1527055142",
-    ):
-        assert course_model in ids
-    assert any(m.download_mb < 50 for m in models_for("image-classification"))  # a fast one
-
-
-def test_every_model_entry_is_complete():
-    for model in MODELS.values():
-        assert model.task in TASKS
-        assert model.architecture and model.licence and model.training_data
-        assert model.params_millions > 0 and model.download_mb > 0
-        assert model.card_url == f"https://huggingface.co/{model.id}"
-
-
-def test_task_pages_exist():
-    for task in TASKS.values():
-        if task.page:
-            assert (ROOT / task.page).is_file()
 
 
 def test_unknown_task_is_a_value_error():

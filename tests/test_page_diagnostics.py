@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import platform
 
-from streamlit.testing.v1 import AppTest
-
 from core.i18n import t
 from core.ui.diagnostics import folder_mb, reach
-from tests.conftest import ROOT
-from tests.range_server import RangeServer
+from tests.support.app import open_page
+from tests.support.range_server import RangeServer
 
-PAGE = str(ROOT / "pages" / "8_Diagnostics.py")
+PAGE = "8_Diagnostics"
 
 
 def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch):
@@ -22,7 +20,7 @@ def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch)
     monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
     shared_models().get(ModelRef("google/vit-base-patch16-224", "image-classification"))
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_page(PAGE, run=False)
     at.context = {"locale": "en-US"}
     at.run()
     assert not at.exception
@@ -46,7 +44,7 @@ def test_network_check_in_spanish(local_models, tmp_path, monkeypatch):
     (tmp_path / "full" / "simplified" / "cat.ndjson").write_text("{}\n")
     with RangeServer(tmp_path) as server:
         monkeypatch.setenv("VTL_QUICKDRAW_URL", server.url)
-        at = AppTest.from_file(PAGE, default_timeout=60)
+        at = open_page(PAGE, run=False)
         at.context = {"locale": "es-ES"}
         at.run()
         at.button(key="diag_check").click().run()
@@ -72,7 +70,7 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
     monkeypatch.setenv("VTL_CACHE_BUDGET_MB", "64")
     shared_models().get(ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm"))
     shared_results().put(("image", "photo"), sample_photo("astronaut").image)  # 512 × 512 RGB
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_page(PAGE, run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     assert not at.exception

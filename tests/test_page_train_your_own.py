@@ -3,19 +3,16 @@ bucket, a short training run with its curves, confusion, saving and managing mod
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
 from core.quickdraw.training import saved_models
-from tests.conftest import ROOT, need_shared
-from tests.model_factory import SHARED
-from tests.plotly_data import plotly_array
-from tests.range_server import RangeServer, bucket_from
+from tests.support.app import open_page
+from tests.support.environment import SHARED, need_shared
+from tests.support.plotly import plotly_array, plotly_specs
+from tests.support.range_server import RangeServer, bucket_from
 
-PAGE = str(ROOT / "pages" / "6_Train_Your_Own.py")
+PAGE = "6_Train_Your_Own"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +32,7 @@ def page(bucket_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
     st.cache_resource.clear()
-    at = AppTest.from_file(PAGE, default_timeout=300)
+    at = open_page(PAGE, timeout=300, run=False)
     at.context = {"locale": "en-US"}
     return at.run()
 
@@ -51,7 +48,7 @@ def test_training_shows_progress_curves_and_confusion(page, tmp_path):
     assert metrics["Epochs"] == "2 / 2"
     accuracy = float(metrics["Validation accuracy"].rstrip("%")) / 100
     assert accuracy > 0.5  # six easy categories, 1,080 training drawings
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = plotly_specs(at)
     curves, confusion = specs[0], specs[1]
     assert [trace["name"] for trace in curves["data"]][:2] == ["training", "validation"]
     assert confusion["data"][0]["type"] == "heatmap"
@@ -79,7 +76,7 @@ def test_saved_model_is_listed_renamed_and_deleted(page, tmp_path):
 
 def test_needs_two_categories_in_spanish(bucket_url, tmp_path, monkeypatch):
     monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_url)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = open_page(PAGE, run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     at.multiselect(key="tr_words").set_value(["cat"]).run()
@@ -117,7 +114,7 @@ def test_a_file_named_with_html_is_not_used(page):
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
     at.button(key="tr_start").click().run()
-    confusion = [json.loads(c.proto.spec) for c in at.get("plotly_chart")][1]
+    confusion = plotly_specs(at)[1]
     assert confusion["data"][0]["x"] == ["cat", "fish"]
 
 

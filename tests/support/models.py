@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REPLICAS = SHARED / "hub-replicas"
+from tests.support.environment import REPLICAS
 
 
 def replica_folder(model_id: str, revision: str = "main") -> Path:
@@ -388,3 +387,16 @@ def build_replica(model_id: str, root: Path, revision: str = "main", seed: int =
     model.eval().save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder
+
+
+def expected_bars(model_id: str, sample: str, k: int) -> list[tuple[str, float]]:
+    """(label, percent) of what a classifier says about a sample photo, computed outside the
+    app, through the production loader (the tiny models must be in `VTL_LOCAL_MODELS`)."""
+    from core.models.loader import ModelCache
+    from core.models.model_ref import ModelRef
+    from core.tasks.classification import classify
+    from core.tasks.image_input import sample_photo
+
+    model = ModelCache(10**9).get(ModelRef(model_id, "image-classification"))
+    result = classify(model, sample_photo(sample).image)
+    return [(p.label, round(p.score * 100, 2)) for p in result.top(k)]

@@ -122,12 +122,12 @@ def test_one_bad_image_does_not_fail_the_others_in_its_batch():
 def test_a_workers_thread_ends_with_it():
     import gc
 
-    before = threading.active_count()
+    before = set(threading.enumerate())
     worker, _ = _slow_worker()
     assert worker.submit(("a",), {}) == ("a", {})
+    (thread,) = set(threading.enumerate()) - before  # the worker's own (other tests' may end)
+    assert thread.name == "model"
     del worker
     gc.collect()
-    deadline = time.time() + 5
-    while threading.active_count() > before and time.time() < deadline:
-        time.sleep(0.02)
-    assert threading.active_count() == before
+    thread.join(timeout=5)
+    assert not thread.is_alive()

@@ -24,9 +24,8 @@ from core.quickdraw.training import (
     saved_models,
     train,
 )
-from tests.conftest import need_shared
-from tests.model_factory import SHARED
-from tests.range_server import RangeServer
+from tests.support.environment import SHARED, need_shared
+from tests.support.range_server import RangeServer
 
 BITMAPS = SHARED / "data" / "quickdraw" / "numpy_bitmap"
 WORDS = ("apple", "fish", "eye")
@@ -82,6 +81,7 @@ def test_short_training_learns_and_reports(trained):
 
 
 def test_training_is_reproducible_and_stoppable():
+    need_shared()
     images, labels = load_bitmaps(WORDS, 200, local_fetch(BITMAPS))
     config = TrainingConfig(WORDS, per_class=200, epochs=1, seed=7)
     first = train(config, images, labels)
@@ -145,6 +145,7 @@ def test_most_confused_pairs_and_config_checks():
 
 
 def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeypatch, capsys):
+    need_shared()
     from core.quickdraw import train as command
 
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))

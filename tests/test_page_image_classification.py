@@ -1,85 +1,32 @@
-"""The app as a student sees it, through Streamlit's AppTest: widgets set by key, assertions on
-the labels, scores and texts rendered, in both languages."""
+"""The classification page as a student sees it, through AppTest: widgets set by key,
+assertions on the labels, scores and texts rendered, in both languages."""
 
 from __future__ import annotations
 
 import io
-import json
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
-from core.models.loader import ModelCache
-from core.models.model_ref import ModelRef
-from core.tasks.classification import classify
 from core.tasks.image_input import sample_photo
+from tests.support.app import open_page
+from tests.support.models import expected_bars
+from tests.support.plotly import plotly_specs
 
-ROOT = Path(__file__).resolve().parents[1]
-HOME = str(ROOT / "Home.py")
-CLASSIFICATION = str(ROOT / "pages" / "1_Image_Classification.py")
+PAGE = "1_Image_Classification"
 VIT = "google/vit-base-patch16-224"
 RESNET = "microsoft/resnet-50"
 
 
-def open_page(path: str, locale: str | None = None) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=60)
-    if locale:
-        at.context = {"locale": locale}
-    return at.run()
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
 def shown_bars(at: AppTest) -> list[list[tuple[str, float]]]:
     """(label, percent) pairs of each bar chart on the page."""
-    return [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in charts(at)]
-
-
-def expected_bars(model_id: str, sample: str, k: int) -> list[tuple[str, float]]:
-    """What the same model says about the same photo, computed outside the app."""
-    model = ModelCache(10**9).get(ModelRef(model_id, "image-classification"))
-    result = classify(model, sample_photo(sample).image)
-    return [(p.label, round(p.score * 100, 2)) for p in result.top(k)]
-
-
-@pytest.mark.parametrize(("locale", "lang"), [("es-ES", "es"), ("en-GB", "en")])
-def test_home_explains_tasks_and_links_existing_pages(locale, lang):
-    at = open_page(HOME, locale)
-    assert not at.exception
-    assert at.title[0].value == t(lang, "home.title")
-    text = " ".join(m.value for m in at.markdown)
-    assert t(lang, "home.task_text").strip()[:40] in text
-    for task in (
-        "image-classification",
-        "object-detection",
-        "depth-estimation",
-        "image-segmentation",
-    ):
-        assert any(t(lang, f"tasks.{task}.name") in s.value for s in at.subheader)
-    links = [(link.proto.label, link.proto.page) for link in at.get("page_link")]
-    assert links == [
-        (t(lang, "home.open_page", page=t(lang, f"tasks.{task}.name")), page)
-        for task, page in (
-            ("image-classification", "Image_Classification"),
-            ("object-detection", "Object_Detection"),
-            ("depth-estimation", "Depth_Estimation"),
-            ("image-segmentation", "Image_Segmentation"),
-        )
-    ] + [
-        (t(lang, "home.open_page", page=t(lang, "quickdraw.name")), "Quick_Draw_Explorer"),
-        (t(lang, "home.open_page", page=t(lang, "train.name")), "Train_Your_Own"),
-        (t(lang, "home.open_page", page=t(lang, "pictionary.name")), "Pictionary"),
-        (t(lang, "home.open_page", page=t(lang, "diagnostics.name")), "Diagnostics"),
-    ]
+    return [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
 
 
 def test_classification_shows_the_models_top_k(local_models):
-    at = open_page(CLASSIFICATION, "en-US")
+    at = open_page(PAGE, "en-US")
     assert not at.exception and not at.error
     assert at.title[0].value == "🏷️ " + t("en", "tasks.image-classification.name")
     assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5)]
@@ -93,7 +40,7 @@ def test_classification_shows_the_models_top_k(local_models):
 
 
 def test_comparing_two_models_side_by_side(local_models):
-    at = open_page(CLASSIFICATION, "en")
+    at = open_page(PAGE, "en")
     at.multiselect(key="cls_models").set_value([VIT, RESNET]).run()
     assert not at.exception and not at.error
     assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5), expected_bars(RESNET, "chelsea", 5)]
@@ -112,7 +59,7 @@ def test_comparing_two_models_side_by_side(local_models):
 def test_rerun_with_same_inputs_does_not_run_the_model(local_models):
     from core.ui.shared import shared_models
 
-    at = open_page(CLASSIFICATION, "en")
+    at = open_page(PAGE, "en")
     at.run()
     at.slider(key="cls_top_k").set_value(2).run()  # display only
     calls = {entry.ref.id: entry.calls for entry in shared_models().loaded()}
@@ -122,9 +69,7 @@ def test_rerun_with_same_inputs_does_not_run_the_model(local_models):
 
 
 def test_spanish_page_and_language_kept_across_pages(local_models):
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.context = {"locale": "en-US"}
-    at.run()
+    at = open_page("Home", "en-US")
     assert at.title[0].value == t("en", "home.title")
     at.selectbox(key="lang_choice").set_value("es").run()
     at.switch_page("pages/1_Image_Classification.py").run()
@@ -149,7 +94,7 @@ def upload(at: AppTest, name: str, data: bytes, mime: str) -> AppTest:
 def test_uploaded_photo_is_classified(local_models):
     buffer = io.BytesIO()
     sample_photo("astronaut").image.save(buffer, format="PNG")
-    at = upload(open_page(CLASSIFICATION, "en"), "astronaut.png", buffer.getvalue(), "image/png")
+    at = upload(open_page(PAGE, "en"), "astronaut.png", buffer.getvalue(), "image/png")
     assert not at.exception and not at.error
     assert shown_bars(at) == [expected_bars(VIT, "astronaut", 5)]
     assert 'Image.open("astronaut.png")' in at.code[0].value
@@ -158,22 +103,22 @@ def test_uploaded_photo_is_classified(local_models):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_a_renamed_html_file_gets_a_clear_message(local_models, lang):
     page = b"<html><body><script>alert(1)</script></body></html>"
-    at = upload(open_page(CLASSIFICATION, f"{lang}-XX"), "cat.png", page, "image/png")
+    at = upload(open_page(PAGE, f"{lang}-XX"), "cat.png", page, "image/png")
     assert not at.exception
     assert [e.value for e in at.error] == [t(lang, "input.error.not_an_image")]
-    assert charts(at) == []
+    assert plotly_specs(at) == []
 
 
 def test_truncated_jpeg_gets_a_clear_message(local_models):
     buffer = io.BytesIO()
     Image.new("RGB", (300, 200), "orange").save(buffer, format="JPEG")
     data = buffer.getvalue()[:200]
-    at = upload(open_page(CLASSIFICATION, "es"), "roto.jpg", data, "image/jpeg")
+    at = upload(open_page(PAGE, "es"), "roto.jpg", data, "image/jpeg")
     assert [e.value for e in at.error] == [t("es", "input.error.corrupt")]
 
 
 def test_custom_model_ids(local_models):
-    at = open_page(CLASSIFICATION, "en")
+    at = open_page(PAGE, "en")
     at.text_input(key="cls_custom").input("not a model id!").run()
     assert not at.exception
     assert "is not a valid Hub model id" in at.error[0].value
@@ -182,14 +127,14 @@ def test_custom_model_ids(local_models):
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "someone/not\\-downloaded" in errors[0]
     assert "no connection to the Hugging Face Hub" in errors[0]
-    assert len(charts(at)) == 1  # the registry model still answers
+    assert len(plotly_specs(at)) == 1  # the registry model still answers
     at.multiselect(key="cls_models").set_value([]).run()
     at.text_input(key="cls_custom").input(RESNET).run()
     assert shown_bars(at) == [expected_bars(RESNET, "chelsea", 5)]
 
 
 def test_no_model_chosen_says_so(local_models):
-    at = open_page(CLASSIFICATION, "es")
+    at = open_page(PAGE, "es")
     at.multiselect(key="cls_models").set_value([]).run()
     assert [i.value for i in at.info] == [t("es", "models.none")]
-    assert charts(at) == []
+    assert plotly_specs(at) == []

@@ -1,0 +1,103 @@
+"""The Pictionary page as a student sees it: live guesses, a six-round game, the student's own
+models, dogs or cats."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.i18n import t
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.quickdraw.canvas_strokes import canvas_to_strokes
+from core.quickdraw.formats import word_in
+from core.quickdraw.pictionary import ROUNDS, DoodleStyle, guess
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
+from tests.support.app import open_page
+from tests.support.drawings import as_canvas, raw_drawings
+from tests.support.environment import SHARED, need_shared
+from tests.support.plotly import plotly_specs
+
+PAGE = "7_Pictionary"
+BEIT = ModelRef("kmewhort/beit-sketch-classifier", "image-classification")
+BEIT_STYLE = DoodleStyle("black", 224)
+
+
+@pytest.fixture
+def page(local_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("VTL_ROUND_SECONDS", "0.3")
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
+    at = open_page(PAGE, run=False)
+    at.context = {"locale": "en-US"}
+    return at
+
+
+def bars(at: AppTest) -> list[str]:
+    return plotly_specs(at)[0]["data"][0]["y"]
+
+
+def test_guesses_follow_the_drawing(page):
+    at = page.run()
+    assert [i.value for i in at.info][0] == t("en", "pictionary.start_drawing")
+    drawing = as_canvas(raw_drawings("bicycle")[3])
+    at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
+    at.run()
+    assert not at.exception and not at.error
+    expected = guess(ModelCache(10**9).get(BEIT), canvas_to_strokes(drawing), BEIT_STYLE)
+    assert bars(at) == [p.label for p in expected.top(5)]
+    captions = [caption for image in at.image for caption in image.captions]
+    assert t("en", "pictionary.model_sees", size=224) in captions
+
+
+def test_a_game_runs_to_its_summary_in_spanish(page):
+    at = page
+    at.context = {"locale": "es-ES"}
+    at.run()
+    at.button(key="pic_play").click().run()
+    game = at.session_state["pic_game"]
+    word = word_in("es", game.words[0])
+    title = t("es", "pictionary.draw_word", word=word, number=1, rounds=ROUNDS)
+    assert at.subheader[0].value == title
+    at.session_state["pic_game_canvas_1"] = {
+        "drawing": {"raw": as_canvas(raw_drawings("cat")[0]), "data": None}
+    }
+    deadline = time.time() + 30
+    while not game.finished and time.time() < deadline:
+        time.sleep(0.35)
+        at.run()
+    assert not at.exception
+    assert game.finished and len(game.rounds) == ROUNDS
+    assert game.rounds[0].strokes  # the drawing of round 1 was kept for the summary
+    assert {m.label: m.value for m in at.metric}[t("es", "pictionary.score")] == f"{game.score} / 6"
+    assert at.button(key="pic_play").label == t("es", "pictionary.play_again")
+
+
+def test_trained_models_are_listed_and_used(page, tmp_path):
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+
+    need_shared()
+    words = ("apple", "fish")
+    images, labels = load_bitmaps(words, 200, local_fetch(SHARED / "data/quickdraw/numpy_bitmap"))
+    save_model(train(TrainingConfig(words, 200, 1), images, labels), tmp_path / "models", "two")
+    at = page.run()
+    assert "trained/two" in at.selectbox(key="pic_model").options
+    at.selectbox(key="pic_model").set_value("trained/two").run()
+    at.session_state["pic_canvas"] = {
+        "drawing": {"raw": as_canvas(raw_drawings("fish")[0]), "data": None}
+    }
+    at.run()
+    assert not at.exception and sorted(bars(at)) == ["apple", "fish"]
+
+
+def test_dogs_or_cats_tab(page):
+    at = page.run()
+    model = ModelCache(10**9).get(
+        ModelRef("omarques/autotrain-dogs-and-cats-1527055142", "image-classification")
+    )
+    expected = classify(model, sample_photo("chelsea").image)
+    shown = {m.label: m.value for m in at.metric}
+    for prediction in expected.predictions:
+        assert shown[t("en", f"pictionary.label_{prediction.label}")] == f"{prediction.score:.1%}"
