@@ -8,7 +8,6 @@ import string
 import pytest
 
 from core.i18n import LANGUAGES, catalogue, language_from_locale, t
-from core.models.registry import models_for
 
 
 def placeholders(text: str) -> set[str]:
@@ -41,11 +40,6 @@ def test_languages_differ_where_they_should():
 )
 def test_language_from_browser_locale(locale, lang):
     assert language_from_locale(locale) == lang
-
-
-def test_unknown_task_is_a_value_error():
-    with pytest.raises(ValueError):
-        models_for("text-generation")
 
 
 def test_every_error_reason_has_a_message_in_both_catalogues_and_no_message_is_orphaned():

@@ -48,3 +48,8 @@ def test_task_pages_exist():
     for task in TASKS.values():
         if task.page:
             assert (ROOT / task.page).is_file()
+
+
+def test_unknown_task_is_a_value_error():
+    with pytest.raises(ValueError):
+        models_for("text-generation")

@@ -70,8 +70,10 @@ def test_every_segmenter_runs_its_subtasks(local_models, model_id):
         result = segment(model, image, subtask)
         fitted = fit_within(image, INPUT_SIDE)  # 600 × 400 → 384 × 256
         assert fitted.size == (384, 256)
+        assert result.segments, subtask  # the tiny models are built to find something
         for s in result.segments:
             assert s.mask.shape == (256, 384) and s.mask.dtype == bool
+            assert s.mask.any() and s.label
     with pytest.raises(ValueError):
         segment(model, image, "amodal")
 
@@ -100,3 +102,25 @@ def test_snippet_lists_the_segments_shown(local_models):
     lines = output.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == [s.label for s in result.segments]
     assert all(line.endswith(str(result.segments[0].mask.shape[::-1])) for line in lines)
+
+
+def test_an_instance_painted_over_by_later_ones_is_not_a_segment():
+    from PIL import Image
+
+    from core.tasks.run_info import RunInfo
+
+    class Covered:
+        """A stand-in pipeline: two instances, the first entirely under the second."""
+
+        pipe = None
+
+        def run(self, image, subtask):
+            full = Image.new("L", image.size, 255)
+            empty = Image.new("L", image.size, 0)
+            return [
+                {"label": "cat", "score": 0.95, "mask": empty},
+                {"label": "dog", "score": 0.97, "mask": full},
+            ], RunInfo("m", 0.0, "cpu")
+
+    result = segment(Covered(), sample_photo("coffee").image, "instance")
+    assert [(s.label, s.score) for s in result.segments] == [("dog", 0.97)]

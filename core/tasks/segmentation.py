@@ -60,7 +60,7 @@ def segment(model: TaskModel, image: Image.Image, subtask: str) -> SegmentationR
         raise ValueError(f"subtask must be one of {SUBTASKS}")
     image = fit_within(image, INPUT_SIDE)
     raw, run = model.run(image, subtask=subtask)
-    segments = tuple(
+    segments = (
         Segment(
             str(s["label"]),
             None if s.get("score") is None else float(s["score"]),
@@ -68,7 +68,9 @@ def segment(model: TaskModel, image: Image.Image, subtask: str) -> SegmentationR
         )
         for s in raw
     )
-    return SegmentationResult(subtask, segments, run)
+    # Instance segmentation paints later instances over earlier ones: an instance entirely
+    # covered has no pixel left to show or count, so it is not a segment of the picture.
+    return SegmentationResult(subtask, tuple(s for s in segments if s.mask.any()), run)
 
 
 def fit_within(image: Image.Image, side: int) -> Image.Image:

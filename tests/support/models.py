@@ -174,7 +174,13 @@ def _tiny_rtdetr(model_id):
         label2id={v: k for k, v in labels.items()},
     )
     processor = T.RTDetrImageProcessor(size={"height": 64, "width": 64})
-    return T.RTDetrForObjectDetection(config), processor
+    model = T.RTDetrForObjectDetection(config)
+    # RT-DETR scores each class with a sigmoid whose bias starts at the prior 0.01: favour one
+    # class where queries are chosen (the encoder's scores) and where they are scored.
+    _favour(model.model.enc_score_head, labels)
+    for layer in model.model.decoder.class_embed:
+        _favour(layer, labels)
+    return model, processor
 
 
 def _tiny_dpt(model_id):
@@ -300,6 +306,16 @@ def _tiny_mask2former(model_id):
     processor = T.Mask2FormerImageProcessor(size={"height": 64, "width": 64})
     model = T.Mask2FormerForUniversalSegmentation(config)
     _favour(model.class_predictor, labels, boost=10.0)  # above the pipeline's 0.9 threshold
+    # Random masks hover around probability 0.5, and an instance's score is its class score
+    # times its mask's mean probability: sharpened, masks are near 0 or 1, instances score over
+    # the pipeline's 0.9, and panoptic queries each win most of their own mask.
+    import torch
+
+    with torch.no_grad():
+        embedder = model.model.transformer_module.decoder.mask_predictor.mask_embedder
+        last = [m for m in embedder.modules() if isinstance(m, torch.nn.Linear)][-1]
+        last.weight *= 300
+        last.bias *= 300
     return model, processor
 
 
