@@ -21,45 +21,21 @@ page with unchanged inputs and with a display-only change (top-k), and counts mo
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import (
+    ROOT,
+    build_replicas,
+    interleaved_medians,
+    print_report,
+    twelve_megapixel_jpeg,
+    use_mode,
+)
 
 MODEL_ID = "google/vit-base-patch16-224"
-
-
-def twelve_megapixel_jpeg(path: Path) -> bytes:
-    """A 4000 × 3000 photo-like JPEG: a real photo scaled up, with sensor-like noise."""
-    import numpy as np
-    from PIL import Image
-    from skimage import data
-
-    photo = Image.fromarray(data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
-    noise = np.random.default_rng(0).normal(0, 6, (3000, 4000, 3))
-    pixels = np.clip(np.asarray(photo, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
-    Image.fromarray(pixels).save(path, quality=92)
-    return path.read_bytes()
-
-
-def interleaved_medians(actions: dict, repeats: int) -> dict[str, float]:
-    """Each action once to warm up, then `repeats` rounds of all of them in turn."""
-    times: dict[str, list[float]] = {name: [] for name in actions}
-    for action in actions.values():
-        action()
-    for _ in range(repeats):
-        for name, action in actions.items():
-            started = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
@@ -100,15 +76,12 @@ def main() -> int:
     from core.models.registry import TASKS
     from core.tasks.classification import classify
     from core.tasks.image_input import read_image
-    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
-    build_replica(MODEL_ID, work / "models")
+    build_replicas([MODEL_ID], work / "models")
     os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
     jpeg_path = work / "photo.jpg"
     jpeg = twelve_megapixel_jpeg(jpeg_path)
-
-    from benchmarks.harness import use_mode
 
     ref = ModelRef(MODEL_ID, "image-classification")
     use_mode("today")
@@ -157,7 +130,7 @@ def main() -> int:
         "naive_over_forward": round(naive_s / forward_s, 3),
         **calls,
     }
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 0
 
 

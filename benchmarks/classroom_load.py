@@ -20,12 +20,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import at_once, build_replicas, memory_mb, p50, p95, use_mode
+from benchmarks.harness import (
+    at_once,
+    build_replicas,
+    median,
+    memory_mb,
+    p50,
+    p95,
+    print_report,
+    use_mode,
+)
 
 BEIT = "kmewhort/beit-sketch-classifier"
 
@@ -128,7 +136,7 @@ def bf16_agreement(chosen: dict, count: int) -> int:
                 worst[key] = worse(worst.get(key, value), value)
         report[name] = worst
         print(json.dumps({name: worst}), file=sys.stderr, flush=True)
-    print(json.dumps({"bf16_against_fp32_worst": report}, indent=2), flush=True)
+    print_report({"bf16_against_fp32_worst": report})
     os._exit(0)
 
 
@@ -177,8 +185,8 @@ def main() -> int:
                     )
         figures = {
             key: {
-                "p50_s": round(statistics.median(r["p50_s"] for r in rounds), 3),
-                "p95_s": round(statistics.median(r["p95_s"] for r in rounds), 3),
+                "p50_s": round(median(r["p50_s"] for r in rounds), 3),
+                "p95_s": round(median(r["p95_s"] for r in rounds), 3),
                 "calls": max(r["calls"] for r in rounds),
             }
             for key, rounds in runs.items()
@@ -212,7 +220,7 @@ def main() -> int:
         report["tasks"][name] = figures
         print(json.dumps({name: figures}), file=sys.stderr, flush=True)
     report["memory_after_loading"] = memory_mb()
-    print(json.dumps(report, indent=2), flush=True)
+    print_report(report)
     os._exit(0)  # torch's threads can abort the interpreter's shutdown; the report is out
 
 

@@ -33,7 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness import ROOT, MemoryPeak, build_replicas, memory_mb, p50, p95, use_mode
+from benchmarks.harness import (
+    ROOT,
+    MemoryPeak,
+    build_replicas,
+    memory_mb,
+    p50,
+    p95,
+    print_report,
+    use_mode,
+)
 
 
 def bitmaps(categories: int, per_class: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -191,7 +200,7 @@ def main() -> int:
         else:
             reports.append(json.loads(output.stdout.strip().splitlines()[-1]))
         print(json.dumps(reports[-1]), file=sys.stderr, flush=True)
-    print(json.dumps(reports, indent=2))
+    print_report(reports)
     return 0
 
 

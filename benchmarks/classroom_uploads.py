@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import json
 import os
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from benchmarks.harness import MemoryPeak, build_replicas, memory_mb, use_mode
+from benchmarks.harness import MemoryPeak, build_replicas, memory_mb, print_report, use_mode
 
 
 def upload(session: int, side: int) -> bytes:
@@ -102,7 +101,7 @@ def main() -> int:
         "shared_cache_mb": round(shared.used_bytes / 2**20, 1),
         "cache_budget_mb": config.cache_budget_mb,
     }
-    print(json.dumps(report, indent=2), flush=True)
+    print_report(report)
     os._exit(0)  # torch's threads can abort the interpreter's shutdown; the report is out
 
 

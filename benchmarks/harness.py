@@ -1,8 +1,12 @@
-"""What the classroom benchmarks share: full-size replicas, settings per mode, sessions released
-together, percentiles, and the memory of a process and its children."""
+"""What every benchmark shares: the preamble (no Hub, the project importable), full-size
+replicas, settings per mode, sessions released together, interleaved timing, percentiles, the
+memory of a process and its children, and the JSON report.
+
+Run a benchmark from the project's root: `python -m benchmarks.<name>`."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -17,6 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+QUICKDRAW_DATA = ROOT.parent / "shared" / "data" / "quickdraw"
 
 # Today's behaviour before this work (one computation per session, float32, one image per
 # forward pass), kept as settings so that every comparison can run both in one process.
@@ -58,6 +63,43 @@ def at_once(sessions: int, ask: Callable[[int], object]) -> list[float]:
 
     with ThreadPoolExecutor(sessions) as pool:
         return sorted(pool.map(session, range(sessions)))
+
+
+def interleaved_medians(actions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Each action once to warm up, then `repeats` rounds of all of them in turn (A, B, A, B…):
+    on a shared machine, blocks of A then B drift; medians of interleaved runs do not."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for action in actions.values():
+        action()
+    for _ in range(repeats):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def twelve_megapixel_jpeg(path: Path) -> bytes:
+    """A 4000 × 3000 photo-like JPEG: a real photo scaled up, with sensor-like noise."""
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    photo = Image.fromarray(data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(0).normal(0, 6, (3000, 4000, 3))
+    pixels = np.clip(np.asarray(photo, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path, quality=92)
+    return path.read_bytes()
+
+
+def print_report(figures: object) -> None:
+    """The benchmark's result, as JSON on stdout (progress goes to stderr)."""
+    print(json.dumps(figures, indent=2), flush=True)
+
+
+def median(values: Iterable[float]) -> float:
+    """The median, unrounded (for figures derived from medians of rounds)."""
+    return statistics.median(values)
 
 
 def p50(times: list[float]) -> float:

@@ -10,18 +10,14 @@ the process's resident memory and what the shared model cache holds against its 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from core.ui.diagnostics import resident_mb  # noqa: E402
+from benchmarks.harness import ROOT, build_replicas, print_report
+from core.ui.diagnostics import resident_mb
 
 
 def main() -> int:
@@ -31,12 +27,10 @@ def main() -> int:
     os.environ["VTL_MEMORY_BUDGET_MB"] = str(args.budget_mb)
 
     from core.models.registry import models_for
-    from tests.support.models import build_replica
 
     models = [spec.id for spec in models_for("image-classification")]
     work = Path(tempfile.mkdtemp(prefix="vtl-mem-"))
-    for model_id in models:
-        build_replica(model_id, work / "models")
+    build_replicas(models, work / "models")
     os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
 
     import transformers  # noqa: F401  (what the app imports before any model is loaded)
@@ -61,7 +55,7 @@ def main() -> int:
         "rss_after_all_models_mb": round(resident_mb()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 0
 
 

@@ -10,18 +10,15 @@ categories (target p95 ≤ 30 ms), on real drawings replayed as canvas paths, 2 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data" / "quickdraw"
+from benchmarks.harness import QUICKDRAW_DATA, build_replicas, p50, p95, print_report
+
+RAW = QUICKDRAW_DATA / "raw"
 
 
 def main() -> int:
@@ -36,20 +33,21 @@ def main() -> int:
     from core.quickdraw.pictionary import DATASET_STYLE, DoodleStyle, guess
     from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
     from tests.support.drawings import as_canvas
-    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-pic-"))
-    build_replica("kmewhort/beit-sketch-classifier", work / "hub")
+    build_replicas(["kmewhort/beit-sketch-classifier"], work / "hub")
     os.environ["VTL_LOCAL_MODELS"] = str(work / "hub")
     os.environ["VTL_MODELS_DIR"] = str(work / "trained")
     words = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
-    images, labels = load_bitmaps(words, 1000, local_fetch(DATA / "numpy_bitmap"))
+    images, labels = load_bitmaps(words, 1000, local_fetch(QUICKDRAW_DATA / "numpy_bitmap"))
     save_model(train(TrainingConfig(words, 1000, 1), images, labels), work / "trained", "cnn")
 
     canvases = [
         as_canvas(d)
         for word in words
-        for d in read_ndjson((DATA / "raw" / f"{word}.ndjson").read_bytes().splitlines())[0]
+        for d in read_ndjson((QUICKDRAW_DATA / "raw" / f"{word}.ndjson").read_bytes().splitlines())[
+            0
+        ]
     ]
     cache = ModelCache(10**10)
     report = {}
@@ -67,10 +65,10 @@ def main() -> int:
             times.append(time.perf_counter() - started)
         times.sort()
         report[name] = {
-            "p50_ms": round(statistics.median(times) * 1000, 1),
-            "p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000, 1),
+            "p50_ms": round(p50(times) * 1000, 1),
+            "p95_ms": round(p95(times) * 1000, 1),
         }
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 0
 
 

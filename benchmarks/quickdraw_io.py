@@ -15,19 +15,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import QUICKDRAW_DATA, ROOT, median, print_report
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data" / "quickdraw"
+DATA = QUICKDRAW_DATA
 
 
 def main() -> int:
@@ -75,10 +73,10 @@ def main() -> int:
         started = time.perf_counter()
         thumbnail_grid(drawings[:100])
         grid_times.append(time.perf_counter() - started)
-    report["grid_100_s"] = round(statistics.median(grid_times), 3)
+    report["grid_100_s"] = round(median(grid_times), 3)
 
     report.update(rerun_with_filters(bucket, work))
-    print(json.dumps(report, indent=2))
+    print_report(report)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
@@ -107,7 +105,7 @@ def rerun_with_filters(bucket: Path, work: Path) -> dict:
         assert not at.exception, at.exception
         return {
             "page_first_run_s": round(first, 3),
-            "filter_rerun_s": round(statistics.median(times), 3),
+            "filter_rerun_s": round(median(times), 3),
             "requests_on_filter_reruns": len(server.requests) - requests,
         }
 

@@ -15,18 +15,13 @@ models use against the budget.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
+from benchmarks.harness import ROOT, build_replicas, print_report
 from core.ui.diagnostics import resident_mb  # noqa: E402
 
 PICTIONARY_MODELS = (
@@ -38,19 +33,11 @@ WORDS = ("cat", "bicycle", "fish", "The Eiffel Tower", "apple")
 
 def prepare(work: Path) -> None:
     """Full-size default models, the bucket, and the app's folders, as settings."""
-    from core.models.registry import DEFAULT_MODELS, MODELS
+    from core.models.registry import DEFAULT_MODELS
     from tests.support.environment import SHARED
     from tests.support.range_server import RangeServer, bucket_from
 
-    build = (
-        "import sys; from pathlib import Path; from tests.support.models import build_replica; "
-        "build_replica(sys.argv[1], Path(sys.argv[2]), sys.argv[3])"
-    )
-    for model_id in (*DEFAULT_MODELS.values(), *PICTIONARY_MODELS):
-        # in another process, so that building them leaves nothing in this one's memory
-        revision = MODELS[model_id].revision
-        command = [sys.executable, "-c", build, model_id, str(work / "models"), revision]
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    build_replicas([*DEFAULT_MODELS.values(), *PICTIONARY_MODELS], work / "models")
     bucket = bucket_from(SHARED / "data" / "quickdraw", work / "bucket", ("raw", "simplified"))
     server = RangeServer(bucket).__enter__()  # serves until the process ends
     os.environ.update(
@@ -142,7 +129,7 @@ def main() -> int:
         "give_back_ms": round(trim_ms, 2),
         "rss_every_30": [round(mb) for rerun, mb in samples if rerun % 30 == 29],
     }
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 1 if errors else 0
 
 

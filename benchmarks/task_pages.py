@@ -14,38 +14,30 @@ display-only change, with the model's call count checked.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import (
+    ROOT,
+    build_replicas,
+    interleaved_medians,
+    p50,
+    print_report,
+    twelve_megapixel_jpeg,
+)
+from core.ui.diagnostics import resident_mb
 
-from benchmarks.classification_e2e import interleaved_medians, twelve_megapixel_jpeg  # noqa: E402
-from core.ui.diagnostics import resident_mb  # noqa: E402
-
-
-def tasks():
-    from core.tasks.classification import classify
-    from core.tasks.depth import estimate_depth
-    from core.tasks.detection import detect
-    from core.tasks.segmentation import segment
-
-    return {
-        "image-classification": (classify, (), "pages/1_Image_Classification.py",
-                                 ("cls_top_k", 3)),
-        "object-detection": (detect, (), "pages/2_Object_Detection.py", ("det_threshold", 0.7)),
-        "depth-estimation": (estimate_depth, (), "pages/3_Depth_Estimation.py",
-                             ("dep_colours", "Magma")),
-        "image-segmentation": (segment, ("semantic",), "pages/4_Image_Segmentation.py",
-                               ("seg_opacity", 0.3)),
-    }  # fmt: skip
+# Per task: the run function's options, and a display-only widget of its page to move.
+PAGE_CHANGES = {
+    "image-classification": ((), ("cls_top_k", 3)),
+    "object-detection": ((), ("det_threshold", 0.7)),
+    "depth-estimation": ((), ("dep_colours", "Magma")),
+    "image-segmentation": (("semantic",), ("seg_opacity", 0.3)),
+}
 
 
 def slider_rerun_ms(page: str, widget: tuple[str, object], jpeg: bytes) -> tuple[float, int]:
@@ -71,7 +63,7 @@ def slider_rerun_ms(page: str, widget: tuple[str, object], jpeg: bytes) -> tuple
         times.append(time.perf_counter() - started)
     assert not at.exception, at.exception
     calls = sum(e.calls for e in shared_models().loaded()) - calls_before
-    return statistics.median(times) * 1000, calls
+    return p50(times) * 1000, calls
 
 
 def main() -> int:
@@ -85,7 +77,6 @@ def main() -> int:
     from core.models.model_ref import ModelRef
     from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
     from core.tasks.image_input import read_image
-    from tests.support.models import build_replica
 
     work = Path(tempfile.mkdtemp(prefix="vtl-bench-"))
     os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
@@ -94,9 +85,9 @@ def main() -> int:
     cache = ModelCache(10**11)
     report = {"image": "4000x3000 JPEG", "torch_threads": torch.get_num_threads(), "tasks": {}}
     rss_start = resident_mb()
-    for task, (compute, options, page, widget) in tasks().items():
-        spec = MODELS[DEFAULT_MODELS[task]]
-        build_replica(spec.id, work / "models", spec.revision)
+    for task, (options, widget) in PAGE_CHANGES.items():
+        spec, compute, page = MODELS[DEFAULT_MODELS[task]], TASKS[task].run, TASKS[task].page
+        build_replicas([spec.id], work / "models")
         model = cache.get(ModelRef(spec.id, task, spec.revision))
         side = TASKS[task].input_side  # as the page decodes an upload
         inputs = model.pipe.image_processor(
@@ -130,7 +121,7 @@ def main() -> int:
     report["rss_with_all_four_defaults_mb"] = round(resident_mb())
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["budget_mb"] = 2700
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 0
 
 

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -20,13 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
+from benchmarks.harness import QUICKDRAW_DATA, print_report
 from core.ui.diagnostics import resident_mb  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "quickdraw"
+DATA = QUICKDRAW_DATA
 WORDS = ("apple", "bicycle", "cat", "diamond", "eye", "fish")
 RAW_SAMPLES = 10  # the raw ndjson samples are the first rows of each .npy
 
@@ -83,7 +79,7 @@ def main() -> int:
         "peak_rss_mb": round(peak),
         "additional_memory_mb": round(peak - before),
     }
-    print(json.dumps(report, indent=2))
+    print_report(report)
     return 0
 
 

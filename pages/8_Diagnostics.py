@@ -10,8 +10,8 @@ from core.i18n import t
 from core.models.loader import pick_device
 from core.ui.diagnostics import (
     batch_note,
+    cache_mb,
     caches,
-    folder_mb,
     network,
     precision_note,
     resident_mb,
@@ -90,7 +90,7 @@ st.header(t(lang, "diagnostics.caches_title"))
 st.dataframe(
     pd.DataFrame(
         [{t(lang, "diagnostics.col_cache"): t(lang, f"diagnostics.cache_{name}"),
-          t(lang, "diagnostics.col_path"): str(path), "MB": round(folder_mb(path), 1)}
+          t(lang, "diagnostics.col_path"): str(path), "MB": round(cache_mb(name, path), 1)}
          for name, path in caches().items()]
     ),
     hide_index=True, key="diag_caches",

@@ -93,3 +93,22 @@ def test_threshold_and_counts_filter_cached_detections():
     assert len(result.above(0.5)) == 5
     assert result.counts(0.5) == {"person": 3, "car": 2}
     assert result.counts(0.85) == {"car": 1, "person": 1}
+
+
+def test_our_iou_agrees_with_torchvisions_box_iou():
+    """The lesson computes IoU by hand; torchvision's `box_iou` is the reference."""
+    import numpy as np
+    import torch
+    from torchvision.ops import box_iou
+
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(0, 100, (60, 4))
+    boxes = [Box(min(a, c), min(b, d), max(a, c), max(b, d)) for a, b, c, d in corners] + [
+        Box(0, 0, 10, 10),
+        Box(20, 20, 30, 30),
+        Box(0, 0, 10, 10),
+    ]  # disjoint and identical
+    tensor = torch.tensor([[b.xmin, b.ymin, b.xmax, b.ymax] for b in boxes], dtype=torch.float64)
+    reference = box_iou(tensor, tensor).numpy()
+    ours = np.array([[iou(a, b) for b in boxes] for a in boxes])
+    assert np.allclose(ours, reference, atol=1e-12)

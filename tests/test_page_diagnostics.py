@@ -84,3 +84,21 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
     assert list(kept["Tipo"]) == ["Imágenes subidas"] and kept["MB"][0] == 0.8
     held = t("es", "diagnostics.held", count=0, mb=0)
     assert held in [caption.value for caption in at.caption]
+
+
+def test_the_hub_cache_is_counted_as_huggingface_hub_counts_it(tmp_path):
+    """Two revisions linking the same 1 MB file: one megabyte on disk, not two."""
+    from core.ui.diagnostics import cache_mb
+
+    repo = tmp_path / "hub" / "models--someone--model"
+    (repo / "blobs").mkdir(parents=True)
+    (repo / "blobs" / "abc123").write_bytes(bytes(2**20))
+    for revision in ("1" * 40, "2" * 40):
+        snapshot = repo / "snapshots" / revision
+        snapshot.mkdir(parents=True)
+        (snapshot / "model.safetensors").symlink_to(repo / "blobs" / "abc123")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("2" * 40)
+    assert cache_mb("hub", tmp_path / "hub") == 1.0
+    assert round(folder_mb(tmp_path / "hub"), 1) == 3.0  # walking the folder follows each link
+    assert cache_mb("hub", tmp_path / "nowhere") == 0.0

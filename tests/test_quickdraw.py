@@ -282,3 +282,23 @@ def test_a_login_page_instead_of_bitmaps_is_not_kept(bucket, tmp_path):
         QuickDrawSource(server.url, tmp_path / "cache").first_bitmaps("cat", 10)
     assert caught.value.reason == "bad_data"
     assert not list((tmp_path / "cache").rglob("cat.*"))  # the next try fetches it anew
+
+
+def test_our_rdp_agrees_with_scikit_images_approximate_polygon():
+    """The lesson writes Ramer–Douglas–Peucker by hand; scikit-image's `approximate_polygon`
+    is the reference. They agree wherever every point projects inside its chord (here: strokes
+    that move forward in x); beyond a chord's ends scikit-image measures to the nearest end,
+    while classic RDP (ours, like the dataset's) measures to the line."""
+    from skimage.measure import approximate_polygon
+
+    from core.quickdraw.formats import rdp
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        count = int(rng.integers(3, 60))
+        xs = np.cumsum(rng.uniform(3, 8, count))
+        ys = rng.normal(0, 4, count)
+        epsilon = float(rng.uniform(0.5, 6))
+        kept_x, kept_y = rdp(list(xs), list(ys), epsilon)
+        reference = approximate_polygon(np.column_stack([xs, ys]), epsilon)
+        assert np.array_equal(np.column_stack([kept_x, kept_y]), reference)

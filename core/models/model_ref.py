@@ -7,16 +7,11 @@ can act on; the pages turn a reason into a message naming the model, the cause a
 from __future__ import annotations
 
 import pickle
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from core.config import settings
 from core.errors import StudentFacingError
-
-# The Hub's rules for a repo id: optional owner, name; letters, digits, "-", "_", "."; 96 at most.
-_ID_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9])?"
-_MODEL_ID = re.compile(rf"^(?:{_ID_PART}/)?{_ID_PART}$")
 
 
 class ModelReason(StrEnum):
@@ -70,9 +65,15 @@ def card_url(model_id: str) -> str:
 
 def validate_model_id(text: str) -> str:
     """Return the cleaned id typed by a user, or raise `ModelError(reason="bad_id")`."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
     model_id = (text or "").strip()
-    if not _MODEL_ID.match(model_id) or ".." in model_id or "--" in model_id:
-        raise ModelError(model_id or "—", "bad_id")
+    try:
+        validate_repo_id(model_id)  # the Hub's own rules: owner/name, 96 characters at most…
+    except HFValidationError:
+        raise ModelError(model_id or "—", "bad_id") from None
+    if not model_id.isascii():  # the Hub's names are ASCII; \w would also let "ñ" through
+        raise ModelError(model_id, "bad_id")
     return model_id
 
 

@@ -9,7 +9,7 @@ needed, then the connection is closed.
 
 from __future__ import annotations
 
-import ast
+import io
 import os
 import tempfile
 import time
@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from core.errors import StudentFacingError
 from core.quickdraw.formats import Drawing, FormatError, read_binary_prefix, read_ndjson
@@ -219,26 +220,29 @@ def _parse(data: bytes, fmt: str, word: str, complete: bool) -> tuple[list[Drawi
 def npy_header(data: bytes) -> tuple[int, int]:
     """(where the rows start, how many rows) from the start of a `.npy` file of 784-byte rows.
 
-    Raises `FormatError` for anything else; the header is read as a literal, never unpickled."""
-    if data[:6] != b"\x93NUMPY" or len(data) < 10:
-        raise FormatError("not a .npy file")
-    major = data[6]
-    if major == 1:
-        length, start = int.from_bytes(data[8:10], "little"), 10
-    else:
-        length, start = int.from_bytes(data[8:12], "little"), 12
-    if len(data) < start + length or length > 4096:
-        raise FormatError("the .npy header is cut or too long")
+    Raises `FormatError` for anything else. numpy's own reader parses the header (a literal,
+    never unpickled, at most 4 KB); the rows are then read as plain bytes."""
+    stream = io.BytesIO(data)
     try:
-        header = ast.literal_eval(data[start : start + length].decode("latin1"))
-        descr, fortran, shape = header["descr"], header["fortran_order"], tuple(header["shape"])
-    except (ValueError, SyntaxError, KeyError, TypeError, MemoryError, RecursionError) as exc:
-        raise FormatError(f"the .npy header is not readable ({type(exc).__name__})") from None
-    if descr not in ("|u1", "<u1", "u1") or fortran:
-        raise FormatError(f"expected C-ordered uint8 rows, got {descr!r}")
-    if len(shape) != 2 or shape[1] != BITMAP_BYTES or not isinstance(shape[0], int) or shape[0] < 0:
+        version = npy_format.read_magic(stream)
+        read_header = (
+            npy_format.read_array_header_1_0
+            if version == (1, 0)
+            else npy_format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(stream, max_header_size=4096)
+    except (ValueError, EOFError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise FormatError(f"not a readable .npy header ({first_words(exc)})") from None
+    if dtype != np.uint8 or fortran:
+        raise FormatError(f"expected C-ordered uint8 rows, got {dtype}")
+    if len(shape) != 2 or shape[1] != BITMAP_BYTES:
         raise FormatError(f"expected rows of 784 pixels, got shape {shape}")
-    return start + length, shape[0]
+    return stream.tell(), shape[0]
+
+
+def first_words(exc: BaseException) -> str:
+    """The start of an exception's message, for a `detail` a student may read."""
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
 def read_npy_bitmaps(data: bytes, count: int) -> np.ndarray:

@@ -53,6 +53,22 @@ def folder_mb(folder: Path) -> float:
     return total / 2**20
 
 
+def cache_mb(name: str, folder: Path) -> float:
+    """Megabytes a cache holds; the Hub's as huggingface_hub counts it (each file once, however
+    many revisions link to it), the others by walking the folder."""
+    if name == "hub":
+        from huggingface_hub import scan_cache_dir
+        from huggingface_hub.errors import CacheNotFound, CorruptedCacheException
+
+        try:
+            return scan_cache_dir(folder).size_on_disk / 2**20
+        except CacheNotFound:
+            return 0.0
+        except CorruptedCacheException:
+            pass  # a folder that is not (only) a Hub cache: count its files
+    return folder_mb(folder)
+
+
 def caches() -> dict[str, Path]:
     """Where the app keeps what it downloads or makes."""
     from huggingface_hub import constants
@@ -74,8 +90,10 @@ class Reachability:
     seconds: float
 
 
-def reach(name: str, url: str, timeout: float = 4.0) -> Reachability:
-    """One small request to `url`: does it answer, and how fast."""
+def reach(name: str, url: str, timeout: float | None = None) -> Reachability:
+    """One small request to `url`: does it answer, and how fast (waiting at most
+    `VTL_NETWORK_TIMEOUT`, as every download does)."""
+    timeout = settings().network_timeout if timeout is None else timeout
     started = time.perf_counter()
     try:
         request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})  # one byte
