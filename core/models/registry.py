@@ -60,7 +60,12 @@ class ModelSpec:
     download_mb: int
     licence: str
     training_data: str
-    revision: str = "main"  # pinned where the main branch needs something we do not install
+    # `main` everywhere but DETR (whose main needs timm). Pinning each model to a commit hash
+    # is the aim, but no hash of a main head is known here: the Hub cannot be reached, and the
+    # hashes the replicas' notes cite (../shared/hub-replicas/*/SOURCE.txt) are those of single
+    # files or of older trees, some of which predate the safetensors weights the loader needs
+    # (it refuses pickle-only checkpoints: `no_weights`). Pin them from the Hub's commit pages.
+    revision: str = "main"
     extra_packages: tuple[str, ...] = ()
     subtasks: tuple[str, ...] = ()  # image segmentation: semantic, instance, panoptic
     metric_depth: bool = False  # depth in metres, not relative
