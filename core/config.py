@@ -34,6 +34,19 @@
   each in its own worker process; a training that would exceed it waits in a queue.
 - `VTL_TRAINING_MAX_RUNNING` (2): trainings at once (each uses `VTL_TRAINING_THREADS`, 1, of
   the server's cores, so the models keep answering).
+- `VTL_SERVE_URL` (unset): the HTTP address of the Ray Serve application that answers the
+  model calls (`http://host:8000/vtl`, see `core/serving/app.py`); unset: this process loads
+  and runs the models itself.
+- `VTL_SERVE_FALLBACK` (0): `1` lets the app load and run a model itself while Serve cannot be
+  reached (a teacher's choice: it brings the models' memory back into this process).
+- `VTL_SERVE_MODELS` (the task pages' defaults, Pictionary's sketch model, the dogs-and-cats
+  model): comma-separated Hub ids that get a deployment of their own, with request batching;
+  other models (typed ids, trained doodle models) are served by one shared deployment.
+- `VTL_SERVE_MIN_REPLICAS` (1), `VTL_SERVE_MAX_REPLICAS` (1), `VTL_SERVE_TARGET_ONGOING` (4):
+  Serve's autoscaling of each model deployment (raise the maximum on more machines).
+- `VTL_SERVE_BATCH_MAX` (8), `VTL_SERVE_BATCH_WAIT_MS` (10): requests one replica gathers into
+  one batch (`@serve.batch`), and how long the first waits for the others.
+- `VTL_SERVE_CPUS` (0.5): CPUs Ray reserves for each model replica (scheduling only).
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -58,6 +71,15 @@ class Settings:
     models_dir: Path
     round_seconds: float
     network_timeout: float
+    serve_url: str
+    serve_fallback: bool
+    serve_models: tuple[str, ...]
+    serve_min_replicas: int
+    serve_max_replicas: int
+    serve_target_ongoing: float
+    serve_batch_max: int
+    serve_batch_wait_ms: float
+    serve_cpus: float
     precision: str
     batch_max: int
     batch_window_ms: float
@@ -106,6 +128,17 @@ def settings() -> Settings:
         ).expanduser(),
         round_seconds=float(os.environ.get("VTL_ROUND_SECONDS", "20")),
         network_timeout=float(os.environ.get("VTL_NETWORK_TIMEOUT", "10")),
+        serve_url=os.environ.get("VTL_SERVE_URL", "").strip(),
+        serve_fallback=_flag(os.environ.get("VTL_SERVE_FALLBACK")),
+        serve_models=tuple(
+            m.strip() for m in os.environ.get("VTL_SERVE_MODELS", "").split(",") if m.strip()
+        ),
+        serve_min_replicas=max(0, int(os.environ.get("VTL_SERVE_MIN_REPLICAS", "1"))),
+        serve_max_replicas=max(1, int(os.environ.get("VTL_SERVE_MAX_REPLICAS", "1"))),
+        serve_target_ongoing=float(os.environ.get("VTL_SERVE_TARGET_ONGOING", "4")),
+        serve_batch_max=max(1, int(os.environ.get("VTL_SERVE_BATCH_MAX", "8"))),
+        serve_batch_wait_ms=float(os.environ.get("VTL_SERVE_BATCH_WAIT_MS", "10")),
+        serve_cpus=float(os.environ.get("VTL_SERVE_CPUS", "0.5")),
         precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16")),
         batch_max=max(1, int(os.environ.get("VTL_BATCH_MAX", "8"))),
         batch_window_ms=float(os.environ.get("VTL_BATCH_WINDOW_MS", "5")),

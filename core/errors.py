@@ -25,6 +25,9 @@ class StudentFacingError(Exception):
         self.detail = detail
         super().__init__(f"{self.reason}{': ' + detail if detail else ''}")
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process
+        return (type(self), (str(self.reason), self.detail))
+
     @property
     def message_key(self) -> str:
         """The catalogue key of the text shown for this error."""

@@ -1,4 +1,5 @@
-"""Diagnostics for teachers: versions, device, memory and models, caches, network."""
+"""Diagnostics for teachers: versions, device, where the models run, memory and models, caches,
+network."""
 
 import time
 
@@ -18,7 +19,7 @@ from core.ui.diagnostics import (
     versions,
 )
 from core.ui.page import page_start
-from core.ui.shared import shared_models, shared_results, shared_trainings
+from core.ui.shared import shared_backend, shared_models, shared_results, shared_trainings
 
 KINDS = ("result", "image", "quickdraw", "bitmaps")
 lang = page_start("diagnostics.name")
@@ -29,6 +30,23 @@ columns = st.columns(len(versions()) + 1)
 for column, (name, version) in zip(columns, versions().items()):
     column.metric(name, version)
 columns[-1].metric(t(lang, "diagnostics.device"), pick_device(settings().device))
+
+st.header(t(lang, "diagnostics.backend_title"))
+backend = shared_backend().status()
+if backend.name == "local":
+    st.markdown(t(lang, "diagnostics.backend_local"))
+elif not backend.reachable:
+    st.error(t(lang, "diagnostics.backend_unreachable", detail=backend.detail))
+    if settings().serve_fallback:
+        st.info(t(lang, "diagnostics.backend_fallback"))
+else:
+    st.success(t(lang, "diagnostics.backend_serve", url=backend.detail))
+    st.dataframe(pd.DataFrame([{t(lang, "diagnostics.col_deployment"): d.name,
+                                t(lang, "diagnostics.col_state"): d.status,
+                                t(lang, "diagnostics.col_replicas"): d.replicas,
+                                t(lang, "diagnostics.col_ongoing"): d.ongoing}
+                               for d in backend.deployments]),
+                 hide_index=True, key="diag_deployments")  # fmt: skip
 
 st.header(t(lang, "diagnostics.memory_title"))
 models = shared_models()

@@ -27,10 +27,20 @@ class ModelReason(StrEnum):
     NO_WEIGHTS = "no_weights"
     OUT_OF_MEMORY = "out_of_memory"
     FAILED = "failed"
+    SERVER_UNREACHABLE = "server_unreachable"  # the Serve application cannot be reached
+    SERVER_FAILED = "server_failed"  # it was reached, but lost or could not answer the call
 
 
 # Reasons a new try may cure: the pages offer a "try again" button with them.
-RETRYABLE = frozenset({ModelReason.OFFLINE, ModelReason.TIMEOUT, ModelReason.FAILED})
+RETRYABLE = frozenset(
+    {
+        ModelReason.OFFLINE,
+        ModelReason.TIMEOUT,
+        ModelReason.FAILED,
+        ModelReason.SERVER_UNREACHABLE,
+        ModelReason.SERVER_FAILED,
+    }
+)
 
 
 class ModelError(StudentFacingError):
@@ -43,6 +53,9 @@ class ModelError(StudentFacingError):
         super().__init__(reason, detail)
         self.model_id = model_id
         self.args = (f"{model_id}: {self.args[0]}",)
+
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process (Ray, workers)
+        return (type(self), (self.model_id, str(self.reason), self.detail))
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,8 @@ def npy_header(data: bytes) -> tuple[int, int]:
 
     Raises `FormatError` for anything else. numpy's own reader parses the header (a literal,
     never unpickled, at most 4 KB); the rows are then read as plain bytes."""
+    if data[:6] != b"\x93NUMPY":
+        raise FormatError("not a .npy file")
     stream = io.BytesIO(data)
     try:
         version = npy_format.read_magic(stream)
@@ -232,7 +234,7 @@ def npy_header(data: bytes) -> tuple[int, int]:
         )
         shape, fortran, dtype = read_header(stream, max_header_size=4096)
     except (ValueError, EOFError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        raise FormatError(f"not a readable .npy header ({first_words(exc)})") from None
+        raise FormatError(f"the .npy header is not readable ({first_words(exc)})") from None
     if dtype != np.uint8 or fortran:
         raise FormatError(f"expected C-ordered uint8 rows, got {dtype}")
     if len(shape) != 2 or shape[1] != BITMAP_BYTES:

@@ -17,7 +17,7 @@ def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str
     """The model on the Middlebury motorcycle, aligned to its measured disparity: the scores
     and both maps side by side."""
     motorcycle = sample_photo("motorcycle")
-    result = run_cached(lang, ref, motorcycle, task.run)
+    result = run_cached(lang, ref, motorcycle)
     if result is None:
         return
     comparison = compare_with_disparity(result, motorcycle_disparity())

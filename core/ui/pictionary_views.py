@@ -27,10 +27,10 @@ from core.quickdraw.pictionary import (
 )
 from core.quickdraw.training import saved_models
 from core.tasks.charts import top_k_bars
-from core.tasks.classification import ClassificationResult, classify
+from core.tasks.classification import ClassificationResult
 from core.ui.error_messages import show_model_error
 from core.ui.pickers import image_picker
-from core.ui.runs import load_model, run_cached
+from core.ui.runs import model_labels, run_cached, run_model
 from core.ui.shared import models_folder, shared_results
 
 TASK = "image-classification"
@@ -71,7 +71,7 @@ def _guesses(lang: str, ref: ModelRef, style: DoodleStyle, strokes) -> Classific
     seen = model_sees(strokes, style)
     key = ("result", ref, hashlib.sha256(seen.tobytes()).hexdigest()[:16], "guess")
     try:
-        return shared_results().get_or_compute(key, lambda: classify(load_model(lang, ref), seen))
+        return shared_results().get_or_compute(key, lambda: run_model(lang, ref, seen))
     except ModelError as err:
         show_model_error(lang, err, TASK)
         return None
@@ -108,7 +108,7 @@ def game_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     label = "pictionary.play_again" if game is not None and game.finished else "pictionary.play"
     if st.button(t(lang, label), type="primary", key="pic_play"):
         try:
-            labels = tuple(load_model(lang, ref).pipe.model.config.id2label.values())
+            labels = model_labels(lang, ref)
         except ModelError as err:
             show_model_error(lang, err, TASK)
             return
@@ -172,7 +172,7 @@ def dogs_and_cats_tab(lang: str) -> None:
         return
     left, right = st.columns(2)
     left.image(image.image)
-    result = run_cached(lang, DOGS_AND_CATS, image, classify)
+    result = run_cached(lang, DOGS_AND_CATS, image)
     if result is not None:
         with right:
             for prediction in result.predictions:

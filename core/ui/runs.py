@@ -1,28 +1,29 @@
-"""From a page to the shared caches: a model loaded once for every session, with a progress
-bar while it downloads, and each result computed once for the whole class."""
+"""From a page to the backend and the shared caches: each result computed once for the whole
+class, by this process or by Ray Serve (`core/serving/backend.py`), with a progress bar while
+a model downloads."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Hashable, Iterator
+from typing import Any
 
 import streamlit as st
+from PIL import Image
 
 from core.i18n import t
-from core.models.loader import LoadedModel
+from core.models.hub_download import Progress
 from core.models.model_ref import ModelError, ModelRef
-from core.models.registry import MODELS
 from core.tasks.image_input import InputImage
 from core.ui.error_messages import show_model_error
-from core.ui.shared import shared_models, shared_results
-
-Result = TypeVar("Result")
+from core.ui.shared import shared_backend, shared_results
 
 
-def load_model(lang: str, ref: ModelRef) -> LoadedModel:
-    """The shared model for `ref`, with a progress bar while it downloads; raises ModelError."""
-    spec = MODELS.get(ref.id)
+@contextlib.contextmanager
+def _loading(lang: str, ref: ModelRef) -> Iterator[Progress]:
+    """A spinner naming the model, and a progress bar while its files download (when this
+    process loads it: a Serve replica downloads on its side)."""
     bar = st.empty()
     context = _script_context()
 
@@ -40,26 +41,32 @@ def load_model(lang: str, ref: ModelRef) -> LoadedModel:
 
     try:
         with st.spinner(t(lang, "models.loading", model=ref.id)):
-            expected = spec.download_mb * 2**20 if spec else 0
-            return shared_models().get(ref, report, expected_bytes=expected)
+            yield report
     finally:
         bar.empty()
 
 
-def run_cached(
-    lang: str,
-    ref: ModelRef,
-    image: InputImage,
-    compute: Callable[..., Result],
-    *options: Hashable,
-) -> Result | None:
-    """`compute(model, image, *options)` once per (model, image, computation, options), even
-    when a whole class asks at the same moment (the others wait for that one computation);
-    errors are shown in the student's language, not raised."""
-    key = ("result", ref, image.digest, compute.__module__, compute.__qualname__, options)
+def run_model(lang: str, ref: ModelRef, image: Image.Image, *options: Hashable) -> Any:
+    """The task's result for `image` from the backend (this process or Ray Serve), with the
+    model's download shown; raises ModelError."""
+    with _loading(lang, ref) as report:
+        return shared_backend().run(ref, image, options, report)
+
+
+def model_labels(lang: str, ref: ModelRef) -> tuple[str, ...]:
+    """The classes a classifier knows, from the backend; raises ModelError."""
+    with _loading(lang, ref) as report:
+        return shared_backend().labels(ref, report)
+
+
+def run_cached(lang: str, ref: ModelRef, image: InputImage, *options: Hashable) -> Any | None:
+    """The task's result for (model, image, options), computed once even when a whole class
+    asks at the same moment (the others wait for that one computation); errors are shown in
+    the student's language, not raised."""
+    key = ("result", ref, image.digest, options)
     try:
         return shared_results().get_or_compute(
-            key, lambda: compute(load_model(lang, ref), image.image, *options)
+            key, lambda: run_model(lang, ref, image.image, *options)
         )
     except ModelError as err:
         show_model_error(lang, err, ref.task)

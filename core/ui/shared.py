@@ -15,6 +15,7 @@ from core.config import settings
 from core.models.loader import ModelCache
 from core.quickdraw.training_queue import TrainingQueue
 from core.result_cache import ResultCache
+from core.serving.backend import Backend, backend_from_settings
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,6 +31,16 @@ def shared_results() -> ResultCache:
     Quick, Draw! drawings and training bitmaps. Keys start with their kind."""
     config = settings()
     return ResultCache(config.cache_budget_mb * 2**20, single_flight=config.single_flight)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_backend() -> Backend:
+    """Where model calls are answered: this process (`shared_models`), or the Ray Serve
+    application at `VTL_SERVE_URL`, in which case no model is loaded here (unless the teacher
+    allowed the local fallback, `VTL_SERVE_FALLBACK=1`, and Serve cannot be reached)."""
+    config = settings()
+    needs_local = not config.serve_url or config.serve_fallback
+    return backend_from_settings(shared_models() if needs_local else None)
 
 
 @st.cache_resource(show_spinner=False)

@@ -49,7 +49,7 @@ def run_model(lang: str, task: TaskSpec, ref: ModelRef, image: InputImage, *opti
     """The model's name, linked to its card, then its result (the task's run function, computed
     once for the whole class); None after showing an error in the student's language."""
     st.markdown(f"**[{ref.id}]({ref.card_url})**")
-    return run_cached(lang, ref, image, task.run, *options)
+    return run_cached(lang, ref, image, *options)
 
 
 def run_caption(lang: str, result: Any, *facts: str) -> None:

@@ -1,0 +1,280 @@
+"""The models of the app served by Ray Serve, for a class larger than one machine can hold.
+
+    python -m core.serving.app [--address auto] [--host 0.0.0.0] [--port 8000]
+
+then start the app with `VTL_SERVE_URL=http://<host>:8000/vtl`. Ray Serve (`pip install
+"ray[serve]"`) runs on a laptop, a VM or Kubernetes (KubeRay); this module is the only one of
+the app that imports Ray.
+
+The application is built from the same registry and loader as the local path:
+- one `ModelServer` deployment per model of `VTL_SERVE_MODELS` (by default each task page's
+  default model, Pictionary's sketch model and the dogs-and-cats model): each replica loads its
+  model once with `ModelCache` (no remote code, safetensors first, its memory budget
+  `VTL_MEMORY_BUDGET_MB`), gathers concurrent requests with `@serve.batch` and answers each
+  with the task's run function, so a class shares forward passes; autoscaling between
+  `VTL_SERVE_MIN_REPLICAS` and `VTL_SERVE_MAX_REPLICAS` replicas;
+- one `AnyModel` deployment for everything else: a model id a student typed, or a doodle
+  classifier a student trained (`trained/<name>`, read from `VTL_MODELS_DIR`: on more than one
+  machine, that folder must be a volume every replica mounts, e.g. NFS or a Kubernetes
+  ReadWriteMany volume, at the same path);
+- a `Gateway` at `/vtl`: the HTTP route the app calls (`/vtl/run`, `/vtl/labels`,
+  `/vtl/status`), with requests and results as `.npz` archives (`core/serving/codec.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from ray import serve
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.config import settings
+from core.models.loader import LoadedModel, ModelCache
+from core.models.model_ref import ModelError, ModelRef
+from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
+from core.serving.codec import decode, encode
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_NAME = "vision-tasks-lab"
+ROUTE = "/vtl"
+# Settings the replicas need, passed on to every worker process Ray starts for them.
+FORWARDED = (
+    "VTL_LOCAL_MODELS",
+    "VTL_MODELS_DIR",
+    "VTL_MEMORY_BUDGET_MB",
+    "VTL_DEVICE",
+    "VTL_PRECISION",
+    "VTL_BATCH_MAX",
+    "VTL_BATCH_WINDOW_MS",
+    "VTL_BATCH_MEMORY_MB",
+    "VTL_POLICY_CACHE",
+    "VTL_NETWORK_TIMEOUT",
+    "HF_HOME",
+    "HF_HUB_OFFLINE",
+)
+
+
+def served_models() -> tuple[str, ...]:
+    """The models with a deployment of their own (`VTL_SERVE_MODELS`, or the defaults)."""
+    chosen = settings().serve_models
+    if chosen:
+        return chosen
+    doodle = [m.id for m in MODELS.values() if m.doodle_ink]
+    return (*DEFAULT_MODELS.values(), *doodle, "omarques/autotrain-dogs-and-cats-1527055142")
+
+
+def _answer(model: LoadedModel, task: str, image: np.ndarray, options: tuple) -> Any:
+    """The task's typed result, or the reason it failed (one request's failure stays its own)."""
+    try:
+        return TASKS[task].run(model, Image.fromarray(image), *options)
+    except ModelError as err:
+        return err
+
+
+def _labels(model: LoadedModel) -> list[str]:
+    return [str(label) for label in model.pipe.model.config.id2label.values()]
+
+
+@serve.deployment(ray_actor_options={"num_cpus": 0.5}, max_ongoing_requests=32)
+class ModelServer:
+    """One model of the registry: loaded once per replica, requests answered in batches."""
+
+    def __init__(self, model_id: str, revision: str, batch_max: int, wait_s: float) -> None:
+        spec = MODELS[model_id]
+        self.ref = ModelRef(model_id, spec.task, revision)
+        config = settings()
+        self.model = ModelCache(config.memory_budget_mb * 2**20).get(self.ref)
+        self.run.set_max_batch_size(batch_max)
+        self.run.set_batch_wait_timeout_s(wait_s)
+
+    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01)
+    async def run(self, requests: list[tuple[np.ndarray, tuple]]) -> list[Any]:
+        """Each request on its own thread, together: the loader's model thread gathers calls
+        that arrive at once into one forward pass where the model's policy allows."""
+        answers = [
+            asyncio.to_thread(_answer, self.model, self.ref.task, image, options)
+            for image, options in requests
+        ]
+        return list(await asyncio.gather(*answers))
+
+    def labels(self) -> list[str]:
+        return _labels(self.model)
+
+
+@serve.deployment(ray_actor_options={"num_cpus": 0.5}, max_ongoing_requests=32)
+class AnyModel:
+    """Models without a deployment of their own: typed ids and trained doodle models, loaded
+    on first use by the same loader, within the replica's memory budget."""
+
+    def __init__(self) -> None:
+        self.models = ModelCache(settings().memory_budget_mb * 2**20)
+
+    def _model(self, model_id: str, task: str, revision: str) -> LoadedModel:
+        return self.models.get(ModelRef(model_id, task, revision))
+
+    async def run(self, about: dict, image: np.ndarray, options: tuple) -> Any:
+        def answer() -> Any:
+            try:
+                model = self._model(about["model"], about["task"], about["revision"])
+            except ModelError as err:
+                return err
+            return _answer(model, about["task"], image, options)
+
+        return await asyncio.to_thread(answer)
+
+    async def labels(self, about: dict) -> list[str] | ModelError:
+        def answer() -> list[str] | ModelError:
+            try:
+                return _labels(self._model(about["model"], about["task"], about["revision"]))
+            except ModelError as err:
+                return err
+
+        return await asyncio.to_thread(answer)
+
+
+@serve.deployment(ray_actor_options={"num_cpus": 0}, max_ongoing_requests=256)
+class Gateway:
+    """The HTTP route of the app: decodes a request, sends it to its model's deployment."""
+
+    def __init__(self, servers: dict[str, Any], any_model: Any) -> None:
+        self.servers = servers
+        self.any_model = any_model
+        self.ongoing: Counter[str] = Counter()
+
+    async def __call__(self, request: Request) -> Response:
+        action = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        if action == "status":
+            return JSONResponse(self._status())
+        if action not in {"run", "labels"}:
+            return JSONResponse({"reason": "failed", "detail": "no such route"}, 404)
+        try:
+            about = decode(await request.body())
+        except ValueError as exc:
+            return JSONResponse({"reason": "failed", "detail": str(exc)}, 400)
+        name = about["model"] if about["model"] in self.servers else "any-model"
+        self.ongoing[name] += 1
+        try:
+            answer = await self._ask(action, about)
+        finally:
+            self.ongoing[name] -= 1
+        if isinstance(answer, ModelError):
+            detail = {"reason": str(answer.reason), "detail": answer.detail}
+            return JSONResponse(detail, 422)
+        if action == "labels":
+            return Response(json.dumps(answer).encode("utf-8"), media_type="application/json")
+        return Response(encode(answer), media_type="application/octet-stream")
+
+    async def _ask(self, action: str, about: dict) -> Any:
+        server = self.servers.get(about["model"])
+        if action == "labels":
+            if server is not None:
+                return await server.labels.remote()
+            return await self.any_model.labels.remote(about)
+        options = tuple(about["options"])
+        if server is not None:
+            return await server.run.remote((about["image"], options))
+        return await self.any_model.run.remote(about, about["image"], options)
+
+    def _status(self) -> dict:
+        deployments = []
+        try:
+            status = serve.status().applications.get(APP_NAME)
+            overview = status.deployments if status else {}
+        except Exception:  # the controller is restarting: report what the gateway knows
+            overview = {}
+        for name, deployment in overview.items():
+            deployments.append(
+                {
+                    "name": name,
+                    "status": str(getattr(deployment.status, "value", deployment.status)),
+                    "replicas": int(deployment.replica_states.get("RUNNING", 0)),
+                    "ongoing": self._ongoing_of(name),
+                }
+            )
+        return {"deployments": deployments}
+
+    def _ongoing_of(self, deployment: str) -> int:
+        if deployment == "AnyModel":
+            return self.ongoing["any-model"]
+        for model_id in self.servers:
+            if deployment == _deployment_name(model_id):
+                return self.ongoing[model_id]
+        return 0
+
+
+def _deployment_name(model_id: str) -> str:
+    return "model-" + model_id.replace("/", "--")
+
+
+def worker_env() -> dict[str, str]:
+    """The settings the replicas need, and this checkout on their import path (on a cluster,
+    every machine runs the same image, so the path is the same there)."""
+    env = {name: os.environ[name] for name in FORWARDED if name in os.environ}
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
+def build_app() -> Any:
+    """The Serve application for the current settings."""
+    config = settings()
+    env = worker_env()
+    actor = {"num_cpus": config.serve_cpus, "runtime_env": {"env_vars": env}}
+    scaling = {
+        "min_replicas": config.serve_min_replicas,
+        "initial_replicas": max(1, config.serve_min_replicas),
+        "max_replicas": max(config.serve_max_replicas, config.serve_min_replicas, 1),
+        "target_ongoing_requests": config.serve_target_ongoing,
+    }
+    wait_s = config.serve_batch_wait_ms / 1000
+    servers = {
+        model_id: ModelServer.options(
+            name=_deployment_name(model_id), ray_actor_options=actor, autoscaling_config=scaling
+        ).bind(model_id, MODELS[model_id].revision, config.serve_batch_max, wait_s)
+        for model_id in served_models()
+        if model_id in MODELS
+    }
+    any_model = AnyModel.options(ray_actor_options=actor).bind()
+    gateway = Gateway.options(ray_actor_options={"num_cpus": 0, "runtime_env": {"env_vars": env}})
+    return gateway.bind(servers, any_model)
+
+
+def deploy(host: str = "127.0.0.1", port: int = 8000) -> str:
+    """Start Serve's HTTP proxy on `host:port` and deploy the app; returns its URL."""
+    serve.start(http_options={"host": host, "port": port})
+    serve.run(build_app(), name=APP_NAME, route_prefix=ROUTE, blocking=False)
+    return f"http://{host}:{port}{ROUTE}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import ray
+
+    parser = argparse.ArgumentParser(description="Serve the app's models with Ray Serve.")
+    parser.add_argument("--address", default=None, help="a Ray cluster (auto, ray://…)")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    ray.init(
+        address=args.address,
+        include_dashboard=False,
+        runtime_env={"env_vars": worker_env()},
+    )
+    url = deploy(args.host, args.port)
+    print(f"Serving at {url}: start the app with VTL_SERVE_URL={url}", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
