@@ -4,6 +4,8 @@ Plain Python that the pages compose and the tests call, in layers (each imports 
 it; `lint-imports` checks it, contracts in pyproject.toml):
 
 - `core.ui`: everything that imports Streamlit, besides `pages/` and `Home.py`;
+- `core.serving`: where a model call is answered, this process or Ray Serve (the only module
+  that imports Ray is `core.serving.app`);
 - `core.models`: the registry of tasks and models, the loader and how a model runs;
 - `core.quickdraw`: the Quick, Draw! dataset, doodle training and Pictionary;
 - `core.tasks`: each vision task's run function, typed result, charts and code snippet;

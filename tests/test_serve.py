@@ -173,8 +173,11 @@ def test_a_replica_killed_during_a_burst_loses_no_request(serve_url, local_model
         asked = [pool.submit(student, index) for index in range(20)]
         start.wait()
         time.sleep(0.05)
-        _kill_replica_of("model-google--vit-base-patch16-224")
+        killed = _kill_replica_of("model-google--vit-base-patch16-224")
         answers = [future.result(timeout=120) for future in asked]
+    assert killed not in _replicas_of("model-google--vit-base-patch16-224")  # a new one answers
+    told = sum(isinstance(answer, ModelError) for answer, _ in answers)
+    print(f"killed mid-burst: {20 - told} answered, {told} told to try again", flush=True)
     for answer, seconds in answers:
         assert seconds < 2 * 30 + 5  # the timeout, once retried
         if isinstance(answer, ModelError):
@@ -187,13 +190,19 @@ def test_a_replica_killed_during_a_burst_loses_no_request(serve_url, local_model
     assert again.predictions[0].label == local.predictions[0].label
 
 
-def _kill_replica_of(deployment: str) -> None:
+def _replicas_of(deployment: str) -> list[dict]:
+    return [
+        actor
+        for actor in ray.util.list_named_actors(all_namespaces=True)
+        if actor["name"].startswith("SERVE_REPLICA::") and f"#{deployment}#" in actor["name"]
+    ]
+
+
+def _kill_replica_of(deployment: str) -> dict:
     """Kill the deployment's replica actor, as a crashed process or a lost machine would."""
-    for actor in ray.util.list_named_actors(all_namespaces=True):
-        if actor["name"].startswith("SERVE_REPLICA::") and f"#{deployment}#" in actor["name"]:
-            ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
-            return
-    raise AssertionError(f"no replica of {deployment} to kill")
+    (replica,) = _replicas_of(deployment)
+    ray.kill(ray.get_actor(replica["name"], namespace=replica["namespace"]), no_restart=True)
+    return replica
 
 
 def test_serve_unreachable_is_said_on_the_page_and_on_diagnostics(local_models, monkeypatch):
@@ -228,3 +237,24 @@ def test_diagnostics_shows_the_deployments(serve_url, local_models, monkeypatch)
     names = set(table[t("en", "diagnostics.col_deployment")])
     assert {"model-google--vit-base-patch16-224", "AnyModel", "Gateway"} <= names
     assert set(table[t("en", "diagnostics.col_replicas")]) == {1}
+
+
+def test_pictionary_page_guesses_through_serve_as_locally(serve_url, local_models, monkeypatch):
+    from tests.support.drawings import as_canvas, raw_drawings
+
+    drawing = as_canvas(raw_drawings("bicycle")[3])
+
+    def guesses() -> list:
+        at = open_page("7_Pictionary", "en-US")
+        at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
+        at.run()
+        assert not at.exception and not at.error
+        chart = _specs(at)[0]["data"][0]
+        return list(zip(chart["y"], chart["x"]))
+
+    local = guesses()
+    monkeypatch.setenv("VTL_SERVE_URL", serve_url)
+    from streamlit import cache_resource
+
+    cache_resource.clear()  # a fresh app: its backend and caches follow the new setting
+    assert guesses() == local
