@@ -10,7 +10,6 @@ own."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +25,7 @@ from core.quickdraw.pictionary import DoodleStyle, guess
 from core.tasks.classification import classify
 from core.tasks.detection import detect
 from core.tasks.image_input import sample_photo
-from tests.support.app import open_page
+from tests.support.app import open_page, sessions_at_once
 from tests.support.drawings import as_canvas
 from tests.support.drawings import raw_drawings as raw
 from tests.support.models import expected_bars
@@ -47,26 +46,8 @@ PREFIX = {"classification": "cls", "detection": "det"}
 
 @pytest.fixture
 def classroom(local_models, monkeypatch, tmp_path):
-    from streamlit.runtime import Runtime
-    from streamlit.testing.v1 import app_test
-    from streamlit.testing.v1.util import patch_config_options
-
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
-    installed: list[Runtime] = []  # the last mock an AppTest run installed
-
-    def instance(cls):
-        if cls._instance is not None:
-            installed[:] = [cls._instance]
-        if not installed:
-            raise RuntimeError("Runtime hasn't been created!")
-        return installed[0]
-
-    monkeypatch.setattr(Runtime, "instance", classmethod(instance))
-    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: bool(installed) or
-                                                       cls._instance is not None))  # fmt: skip
-    # Each run also sets `global.appTest` and restores it when done: set it once for all.
-    monkeypatch.setattr(app_test, "patch_config_options", lambda options: contextlib.nullcontext())
-    with patch_config_options({"global.appTest": True}):
+    with sessions_at_once():
         yield
 
 

@@ -60,6 +60,7 @@ FORWARDED = (
     "VTL_BATCH_MEMORY_MB",
     "VTL_POLICY_CACHE",
     "VTL_NETWORK_TIMEOUT",
+    "VTL_SERVE_THREADS",
     "HF_HOME",
     "HF_HUB_OFFLINE",
 )
@@ -82,6 +83,15 @@ def _answer(model: LoadedModel, task: str, image: np.ndarray, options: tuple) ->
         return err
 
 
+def _use_threads(threads: int) -> None:
+    """Ray starts a replica with as many torch threads as CPUs it reserved (one when it
+    reserved less): `VTL_SERVE_THREADS` sets them where a replica has a machine to itself."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def _labels(model: LoadedModel) -> list[str]:
     return [str(label) for label in model.pipe.model.config.id2label.values()]
 
@@ -94,6 +104,7 @@ class ModelServer:
         spec = MODELS[model_id]
         self.ref = ModelRef(model_id, spec.task, revision)
         config = settings()
+        _use_threads(config.serve_threads)
         self.model = ModelCache(config.memory_budget_mb * 2**20).get(self.ref)
         self.run.set_max_batch_size(batch_max)
         self.run.set_batch_wait_timeout_s(wait_s)
@@ -118,6 +129,7 @@ class AnyModel:
     on first use by the same loader, within the replica's memory budget."""
 
     def __init__(self) -> None:
+        _use_threads(settings().serve_threads)
         self.models = ModelCache(settings().memory_budget_mb * 2**20)
 
     def _model(self, model_id: str, task: str, revision: str) -> LoadedModel:

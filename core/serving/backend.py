@@ -153,7 +153,8 @@ class ServeBackend:
 
     def _post(self, path: str, body: bytes, ref: ModelRef) -> bytes:
         """The answer's body; one retry after a lost connection or a failed replica (Serve
-        starts another); ModelError for what the model itself refused."""
+        starts another), none after a timeout (the call is still being answered); ModelError
+        for what the model itself refused."""
         for attempt in (1, 2):
             request = urllib.request.Request(
                 f"{self.url}/{path}",
@@ -169,7 +170,9 @@ class ServeBackend:
                     reason, detail = error.get("reason", "failed"), error.get("detail", "")
                     raise ModelError(ref.id, reason, detail) from None
                 failure: Exception = exc
-            except (OSError, ValueError) as exc:  # refused, reset, timed out
+            except TimeoutError as exc:  # Serve has the call and is slow: asking again adds load
+                raise ModelError(ref.id, "server_failed", _why(exc)) from None
+            except (OSError, ValueError) as exc:  # refused, reset
                 failure = exc
                 if _never_reached(exc) and attempt == 2:
                     raise _Unreachable(f"{self.url}: {_why(exc)}") from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from streamlit.testing.v1 import AppTest
 
 from tests.support.environment import ROOT
@@ -19,3 +22,37 @@ def open_page(page: str, locale: str | None = None, timeout: int = 60, run: bool
     if locale:
         at.context = {"locale": locale}
     return at.run() if run else at
+
+
+@contextlib.contextmanager
+def sessions_at_once() -> Iterator[None]:
+    """Let AppTest sessions run in threads at the same time, as a class does.
+
+    AppTest installs a mock Streamlit runtime for each run and removes it after; with several
+    runs in threads, one removes it while another still uses it. Keep the last one installed
+    instead, and set `global.appTest` once for all runs."""
+    from unittest import mock
+
+    from streamlit.runtime import Runtime
+    from streamlit.testing.v1 import app_test
+    from streamlit.testing.v1.util import patch_config_options
+
+    installed: list[Runtime] = []  # the last mock an AppTest run installed
+
+    def instance(cls):
+        if cls._instance is not None:
+            installed[:] = [cls._instance]
+        if not installed:
+            raise RuntimeError("Runtime hasn't been created!")
+        return installed[0]
+
+    def exists(cls):
+        return bool(installed) or cls._instance is not None
+
+    with (
+        mock.patch.object(Runtime, "instance", classmethod(instance)),
+        mock.patch.object(Runtime, "exists", classmethod(exists)),
+        mock.patch.object(app_test, "patch_config_options", lambda o: contextlib.nullcontext()),
+        patch_config_options({"global.appTest": True}),
+    ):
+        yield
