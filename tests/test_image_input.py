@@ -151,6 +151,13 @@ def test_thin_strip_is_refused():
     assert caught.value.reason == "too_small"
 
 
+def test_a_strip_wide_enough_but_too_long_is_refused_and_a_panorama_is_not():
+    with pytest.raises(ImageInputError) as caught:
+        read_image(encode(Image.new("RGB", (16, 2000)), "PNG"))  # 125 : 1
+    assert (caught.value.reason, caught.value.detail) == ("too_small", "16 × 2000")
+    assert read_image(encode(Image.new("RGB", (2000, 100)), "PNG")).image.size == (2000, 100)
+
+
 def test_file_over_the_upload_cap(monkeypatch):
     monkeypatch.setenv("VTL_MAX_UPLOAD_MB", "1")
     with pytest.raises(ImageInputError) as caught:

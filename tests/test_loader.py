@@ -281,3 +281,30 @@ def test_evicted_models_leave_no_thread_behind():
     while threading.active_count() > before + 2 and time.time() < deadline:
         time.sleep(0.05)
     assert threading.active_count() <= before + 2  # the two models kept, each its own thread
+
+
+@pytest.mark.parametrize(
+    ("damage", "where"),
+    [("config.json", "half"), ("model.safetensors", "half"), ("model.safetensors", "garbage")],
+)
+def test_damaged_files_are_named_damaged_not_no_connection(
+    tiny_models_dir, tmp_path, monkeypatch, damage, where
+):
+    """With the Hub switched off (as in a classroom that prefetched), a model whose files are
+    cut short or are not what they say is "damaged", never "no connection"."""
+    import shutil
+
+    from core.i18n import t
+
+    folder = tmp_path / "google--vit-base-patch16-224"
+    shutil.copytree(tiny_models_dir / "google--vit-base-patch16-224", folder)
+    target = folder / damage
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) // 2] if where == "half" else b"garbage" * 10)
+    monkeypatch.setenv("VTL_LOCAL_MODELS", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelError) as caught:
+        build_pipeline(ModelRef("google/vit-base-patch16-224", "image-classification"))
+    assert caught.value.reason == "damaged"
+    message = t("es", caught.value.message_key, model="vit", detail=caught.value.detail, task="")
+    assert "dañados" in message and "conexión" not in message

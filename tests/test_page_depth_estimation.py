@@ -67,3 +67,21 @@ def test_big_models_are_announced_before_loading(local_models):
     at.checkbox(key=f"dep_heavy_{ZOE.id}").check().run()
     assert not at.exception and len(heatmap_shapes(at)) == 1
     assert at.caption[0].value.startswith("Profundidad métrica")
+
+
+def test_a_strip_too_thin_for_the_depth_model_is_refused_in_spanish(local_models):
+    import io
+
+    from PIL import Image
+
+    from core.i18n import t
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 2000), "gray").save(buffer, format="PNG")
+    at = open_page(PAGE, "es-ES")
+    at.radio(key="dep_source").set_value("upload").run()
+    at.file_uploader(key="dep_upload").set_value(("tira.png", buffer.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    expected = t("es", "input.error.too_small", detail="16 × 2000", limit=50)
+    assert [e.value for e in at.error] == [expected]

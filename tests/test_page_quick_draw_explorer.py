@@ -142,3 +142,17 @@ def test_a_stalled_network_says_so_and_the_student_tries_again(
     retry[0].click().run()  # the network is back
     assert not at.exception and not at.error
     assert plotly_specs(at)[0]["data"][1]["customdata"] == list(range(1, 11))
+
+
+def test_a_cache_the_server_cannot_write_is_said_and_the_drawings_still_show(
+    explorer, tmp_path, monkeypatch
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("the cache folder's place is taken")
+    monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(blocked))
+    at = explorer
+    at.context = {"locale": "es-ES"}
+    at.run()
+    assert not at.exception and not at.error
+    assert {w.value for w in at.warning} == {t("es", "quickdraw.cache_not_writable")}
+    assert plotly_specs(at)  # the drawings are there

@@ -302,3 +302,31 @@ def test_our_rdp_agrees_with_scikit_images_approximate_polygon():
         kept_x, kept_y = rdp(list(xs), list(ys), epsilon)
         reference = approximate_polygon(np.column_stack([xs, ys]), epsilon)
         assert np.array_equal(np.column_stack([kept_x, kept_y]), reference)
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_drawings(bucket, tmp_path):
+    """The cache folder's place taken by a file: the drawings come, the problem is noted."""
+    blocked = tmp_path / "cache"
+    blocked.write_text("not a folder")
+    with RangeServer(bucket) as server:
+        source = QuickDrawSource(server.url, blocked)
+        drawings, _ = source.first_drawings("cat", "raw", 10)
+    assert len(drawings) == 10 and source.cache_problem == "not_writable"
+
+
+def test_a_full_disk_leaves_no_temporary_file_and_is_named(bucket, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from core.quickdraw import source as module
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.os, "replace", full)
+    with RangeServer(bucket) as server:
+        source = QuickDrawSource(server.url, tmp_path / "cache")
+        drawings, _ = source.first_drawings("cat", "simplified", 10)
+    assert len(drawings) == 10 and source.cache_problem == "disk_full"
+    left = [name for _, _, names in os.walk(tmp_path / "cache") for name in names]
+    assert left == []  # the temporary copy was removed

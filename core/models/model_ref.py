@@ -6,11 +6,11 @@ can act on; the pages turn a reason into a message naming the model, the cause a
 
 from __future__ import annotations
 
+import json
 import pickle
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.config import settings
 from core.errors import StudentFacingError
 
 
@@ -27,6 +27,7 @@ class ModelReason(StrEnum):
     NO_WEIGHTS = "no_weights"
     OUT_OF_MEMORY = "out_of_memory"
     FAILED = "failed"
+    DAMAGED = "damaged"  # its files are there but cannot be read: truncated, not what they say
     SERVER_UNREACHABLE = "server_unreachable"  # the Serve application cannot be reached
     SERVER_FAILED = "server_failed"  # it was reached, but lost or could not answer the call
 
@@ -105,9 +106,7 @@ def reason_for(exc: BaseException) -> str:
     if "timeout" in reasons:  # "could not reach the Hub" wrapping a timeout: it was too slow
         return "timeout"
     specific = [reason for reason in reasons if reason != "failed"]
-    if specific:
-        return specific[0]
-    return "offline" if settings().hub_offline else "failed"
+    return specific[0] if specific else "failed"  # "no connection" only when it is the cause
 
 
 def _reason_of_one(exc: BaseException) -> str:
@@ -127,6 +126,13 @@ def _reason_of_one(exc: BaseException) -> str:
         return "offline"
     if isinstance(exc, pickle.UnpicklingError):  # a checkpoint that would run code: refused
         return "no_weights"
+    # A config that is not JSON, weights whose header or length are wrong (a copy cut short, a
+    # disk error): the files are there, and no network would help.
+    if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or type(exc).__name__ in {
+        "SafetensorError",
+        "HeaderTooLarge",
+    }:
+        return "damaged"
     if isinstance(exc, (ImportError, ModuleNotFoundError)):
         return "missing_package"
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
@@ -139,6 +145,8 @@ def _reason_of_one(exc: BaseException) -> str:
     if isinstance(exc, ConnectionError) or module.startswith(
         ("httpx", "httpcore", "requests", "urllib3")  # httpx2 too
     ):
+        return "offline"
+    if isinstance(exc, OSError) and "couldn't connect" in str(exc).lower():  # transformers' own
         return "offline"
     return "failed"
 

@@ -9,6 +9,8 @@ needed, then the connection is closed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
 import tempfile
@@ -81,6 +83,10 @@ class QuickDrawSource:
     retries: int = 3
     backoff: float = 0.5
     stats: FetchStats = field(default_factory=FetchStats)
+    # Why the disk cache could not be written ("not_writable", "disk_full"), if it could not:
+    # the drawings still come, fetched again next time; the page says so in the student's
+    # language.
+    cache_problem: str | None = None
 
     def url(self, fmt: str, word: str) -> str:
         folder, extension = FORMATS[fmt]
@@ -137,23 +143,38 @@ class QuickDrawSource:
 
     def _cached(self, fmt: str, word: str) -> _Prefix:
         part, complete = self._paths(fmt, word)
-        data = part.read_bytes() if part.is_file() else b""
+        try:
+            data = part.read_bytes() if part.is_file() else b""
+        except OSError:  # unreadable: as if nothing were cached
+            data = b""
         self.stats.bytes_from_cache += len(data)
-        return _Prefix(data, complete.is_file())
+        return _Prefix(data, bool(data) and complete.is_file())
 
     def _extend(self, fmt: str, word: str, prefix: _Prefix, size: int) -> _Prefix:
         start = len(prefix.data)
         body, complete, total = self._fetch(self.url(fmt, word), start, start + size - 1)
         data = prefix.data + body
-        part, complete_marker = self._paths(fmt, word)
-        part.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=part.parent, delete=False) as temporary:
-            temporary.write(data)
-        os.replace(temporary.name, part)  # never a half-written cache file
-        if complete:
-            complete_marker.touch()
+        self._keep(fmt, word, data, complete)
         self.stats.file_size = total
         return _Prefix(data, complete, total)
+
+    def _keep(self, fmt: str, word: str, data: bytes, complete: bool) -> None:
+        """Write the start of the file to the cache, whole or not at all; a cache that cannot
+        be written (a file in its place, read-only, a full disk) is noted, not fatal."""
+        part, complete_marker = self._paths(fmt, word)
+        temporary = None
+        try:
+            part.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=part.parent, delete=False) as temporary:
+                temporary.write(data)
+            os.replace(temporary.name, part)  # never a half-written cache file
+            if complete:
+                complete_marker.touch()
+        except OSError as exc:
+            self.cache_problem = "disk_full" if exc.errno == errno.ENOSPC else "not_writable"
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary.name)  # no stray temporary file
 
     def _fetch(self, url: str, start: int, end: int) -> tuple[bytes, bool, int | None]:
         """Bytes `start`–`end` of `url`, whether the file ends there, and its size if known."""

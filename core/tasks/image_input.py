@@ -30,6 +30,10 @@ UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 DRAFT_SIDE = 512
 # Smaller sides give no picture a model can read (and 1 × 50,000 strips break resizing).
 MIN_SIDE = 16
+# A strip longer than this many times its width has no picture a model can read either, and
+# models that resize the short side (depth, detection) would make it tens of thousands of
+# pixels long, or round the other side to nothing (16 × 2000 on the depth page).
+MAX_ASPECT = 20
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,8 @@ def read_image(
             width, height = original_size
             if width * height > config.max_image_pixels:
                 raise ImageInputError("too_large", f"{width} × {height}")
-            if min(width, height) < MIN_SIDE:
+            short, long = sorted(original_size)
+            if short < MIN_SIDE or long > MAX_ASPECT * short:
                 raise ImageInputError("too_small", f"{width} × {height}")
             drafted = False
             if image.format in {"JPEG", "MPO"} and min(width, height) >= 2 * draft_side:

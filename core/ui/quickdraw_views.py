@@ -47,6 +47,8 @@ def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Draw
         return None
     finally:
         bar.empty()
+    if source.cache_problem:
+        st.warning(t(lang, f"quickdraw.cache_{source.cache_problem}"))
     shared_results().put(key, result)
     return result
 

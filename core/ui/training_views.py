@@ -112,6 +112,9 @@ def start_training(
             return
         finally:
             bar.empty()
+        problem = getattr(getattr(fetch, "__self__", None), "cache_problem", None)
+        if problem:  # the drawings came, but the server could not keep a copy
+            st.warning(t(lang, f"quickdraw.cache_{problem}"))
         if key[1] == "bucket":
             shared_results().put(key, data)
     images, labels = data
