@@ -101,3 +101,45 @@ def test_dogs_or_cats_tab(page):
     shown = {m.label: m.value for m in at.metric}
     for prediction in expected.predictions:
         assert shown[t("en", f"pictionary.label_{prediction.label}")] == f"{prediction.score:.1%}"
+
+
+def test_a_model_replaced_or_renamed_under_a_student_is_said(page, tmp_path):
+    """The student guesses with "two"; someone saves another "two" (other words), then renames
+    it: each time the student is told, never answered unawares by a different model."""
+    from core.quickdraw.training import (
+        TrainingConfig,
+        load_bitmaps,
+        local_fetch,
+        rename_model,
+        save_model,
+        train,
+    )
+
+    need_shared()
+    bitmaps = SHARED / "data/quickdraw/numpy_bitmap"
+    models = tmp_path / "models"
+
+    def trained(words):
+        images, labels = load_bitmaps(words, 100, local_fetch(bitmaps))
+        return train(TrainingConfig(words, 100, 1), images, labels)
+
+    save_model(trained(("apple", "fish")), models, "two")
+    at = page.run()
+    at.selectbox(key="pic_model").set_value("trained/two").run()
+    at.session_state["pic_canvas"] = {
+        "drawing": {"raw": as_canvas(raw_drawings("fish")[0]), "data": None}
+    }
+    at.run()
+    assert sorted(bars(at)) == ["apple", "fish"] and not at.warning
+    save_model(trained(("cat", "eye")), models, "two", replace=True)
+    at.run()
+    assert [w.value for w in at.warning] == [
+        t("en", "pictionary.model_replaced", name="trained/two")
+    ]
+    assert sorted(bars(at)) == ["cat", "eye"]  # the new model, and the student knows
+    rename_model(models, "two", "other")
+    at.run()
+    default = at.selectbox(key="pic_model").value
+    assert [w.value for w in at.warning] == [
+        t("en", "pictionary.model_gone", name="trained/two", now=default)
+    ]

@@ -150,3 +150,39 @@ def test_a_training_waits_its_turn_then_starts_by_itself(page, monkeypatch):
     assert shared_trainings().view(classmate).state == "done"
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Epochs"] == "1 / 1"
+
+
+@pytest.fixture(scope="module")
+def quick_result():
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
+
+    words = ("apple", "fish")
+    images, labels = load_bitmaps(
+        words, 100, local_fetch(SHARED / "data" / "quickdraw" / "numpy_bitmap")
+    )
+    return train(TrainingConfig(words, 100, 1), images, labels)
+
+
+def test_a_stale_page_never_deletes_the_model_that_took_the_place(
+    bucket_url, quick_result, tmp_path, monkeypatch
+):
+    """A student's page lists "first"; meanwhile someone deletes it and saves "second". The
+    Delete button of the stale page must not remove "second" (it used to: by position)."""
+    import streamlit as st
+
+    from core.quickdraw.training import delete_model, save_model, saved_models
+
+    models = tmp_path / "models"
+    monkeypatch.setenv("VTL_MODELS_DIR", str(models))
+    st.cache_resource.clear()
+    save_model(quick_result, models, "first")
+    at = open_page(PAGE, "es-ES")
+    assert at.selectbox(key="tr_manage").value.startswith("first@")
+    delete_model(models, "first")  # another student, meanwhile
+    save_model(quick_result, models, "second")
+    at.button(key="tr_delete").click().run()
+    assert not at.exception
+    assert [m["name"] for m in saved_models(models)] == ["second"]
+    assert any("first" in w.value for w in at.warning) or at.selectbox(
+        key="tr_manage"
+    ).value.startswith("second@")

@@ -158,3 +158,48 @@ def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeyp
     assert "exists (--replace to replace it)" in capsys.readouterr().err
     assert command.main(["--words", *words, "--name", "../out", "--local", str(BITMAPS)]) == 2
     assert trained == []
+
+
+def test_a_saved_model_has_an_identity_and_a_stale_page_cannot_act_on_another(trained, tmp_path):
+    from core.quickdraw.training import ModelChanged, model_version
+
+    result = trained[0]
+    save_model(result, tmp_path, "ours")
+    first = model_version(tmp_path, "ours")
+    assert first and [m["version"] for m in saved_models(tmp_path)] == [first]
+    save_model(result, tmp_path, "ours", replace=True)  # another save: another model
+    second = model_version(tmp_path, "ours")
+    assert second != first
+    with pytest.raises(ModelChanged):
+        delete_model(tmp_path, "ours", first)  # what the stale page saw is gone
+    with pytest.raises(ModelChanged):
+        rename_model(tmp_path, "ours", "theirs", first)
+    assert model_version(tmp_path, "ours") == second  # nothing was done
+    rename_model(tmp_path, "ours", "theirs", second)
+    delete_model(tmp_path, "theirs", second)
+    assert saved_models(tmp_path) == []
+
+
+def test_a_damaged_card_is_skipped_not_a_traceback(trained, tmp_path):
+    save_model(trained[0], tmp_path, "good")
+    save_model(trained[0], tmp_path, "cut")
+    (tmp_path / "cut" / "training.json").write_text('{"words": ["app')
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "training.json").write_text("")
+    assert [m["name"] for m in saved_models(tmp_path)] == ["good"]
+
+
+def test_the_loader_refuses_a_version_that_is_no_longer_saved(trained, tmp_path, monkeypatch):
+    from core.models.hub_download import fetch_model
+    from core.models.model_ref import ModelError, ModelRef
+    from core.quickdraw.training import model_version
+
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    save_model(trained[0], tmp_path, "ours")
+    seen = model_version(tmp_path, "ours")
+    ref = ModelRef("trained/ours", "image-classification", seen)
+    assert fetch_model(ref) == tmp_path / "ours"
+    save_model(trained[0], tmp_path, "ours", replace=True)
+    with pytest.raises(ModelError) as caught:
+        fetch_model(ref)
+    assert caught.value.reason == "model_changed"

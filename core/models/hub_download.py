@@ -113,11 +113,16 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     if ref.id.startswith(TRAINED):
-        from core.quickdraw.training import model_path
+        from core.quickdraw.training import model_path, model_version
 
-        folder = model_path(settings().models_dir, ref.id.removeprefix(TRAINED))
+        name = ref.id.removeprefix(TRAINED)
+        folder = model_path(settings().models_dir, name)
         if not (folder / "config.json").is_file():
             raise ModelError(ref.id, "not_found")
+        # A trained model's revision is the version the page saw: another save under the same
+        # name is another model, and the student is told rather than answered by it unawares.
+        if ref.revision != "main" and model_version(settings().models_dir, name) != ref.revision:
+            raise ModelError(ref.id, "model_changed")
         return folder
 
     found = local_folder(ref, settings().local_models)

@@ -28,6 +28,7 @@ class ModelReason(StrEnum):
     OUT_OF_MEMORY = "out_of_memory"
     FAILED = "failed"
     DAMAGED = "damaged"  # its files are there but cannot be read: truncated, not what they say
+    MODEL_CHANGED = "model_changed"  # a student's saved model replaced or removed meanwhile
     SERVER_UNREACHABLE = "server_unreachable"  # the Serve application cannot be reached
     SERVER_FAILED = "server_failed"  # it was reached, but lost or could not answer the call
 

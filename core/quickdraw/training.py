@@ -8,10 +8,12 @@ dataset's numpy_bitmap convention: 28 × 28, white strokes on black (see `core.q
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -230,6 +232,9 @@ def _write_model(result: TrainingResult, target: Path) -> None:
         resample=2,
     ).save_pretrained(target)  # fmt: skip
     card = {
+        # Who this model is, beyond its name: a new save under the same name is another model,
+        # and a page that saw the old one must not act on (or guess with) the new one unawares.
+        "version": uuid.uuid4().hex[:12],
         "words": list(result.config.words),
         "config": asdict(result.config),
         "validation_accuracy": result.validation_accuracy,
@@ -250,27 +255,62 @@ def model_path(folder: Path, name: str) -> Path:
     return path
 
 
+class ModelChanged(LookupError):
+    """The saved model a page named (name and version) was replaced, renamed or deleted since
+    the page showed it: nothing is done to whatever now has that name."""
+
+
+def _card(path: Path) -> dict | None:
+    """What `training.json` says of a saved model, with its version; None if unreadable (a
+    damaged or half-written card is skipped, never shown as a traceback)."""
+    try:
+        data = (path / "training.json").read_bytes()
+        info = json.loads(data)
+        if not isinstance(info, dict) or not isinstance(info.get("words"), list):
+            return None
+    except (OSError, ValueError):
+        return None
+    # models saved before versions existed: their card's content stands for their identity
+    info.setdefault("version", hashlib.sha256(data).hexdigest()[:12])
+    return info
+
+
 def saved_models(folder: Path) -> list[dict]:
-    """The models saved in `folder`, newest first, with what `training.json` says of them."""
+    """The models saved in `folder`, newest first, with what `training.json` says of them
+    (`name`, `version`, `words`, `validation_accuracy`…)."""
     if not folder.is_dir():
         return []
     found = []
     for path in folder.iterdir():
-        card = path / "training.json"
-        if path.is_dir() and NAME.match(path.name) and card.is_file():
-            info = json.loads(card.read_text(encoding="utf-8"))
-            found.append({"name": path.name, "modified": path.stat().st_mtime, **info})
+        if path.is_dir() and NAME.match(path.name) and (info := _card(path)) is not None:
+            found.append({**info, "name": path.name, "modified": path.stat().st_mtime})
     return sorted(found, key=lambda m: -m["modified"])
 
 
-def rename_model(folder: Path, old: str, new: str) -> Path:
+def model_version(folder: Path, name: str) -> str | None:
+    """The version of the model saved as `name`, None if there is none (or it is damaged)."""
+    path = model_path(folder, name)
+    info = _card(path) if path.is_dir() else None
+    return info["version"] if info else None
+
+
+def _check(folder: Path, name: str, version: str | None) -> None:
+    if version is not None and model_version(folder, name) != version:
+        raise ModelChanged(name)
+
+
+def rename_model(folder: Path, old: str, new: str, version: str | None = None) -> Path:
+    """Rename `old` (only if it is still `version`, when given) to a name not taken."""
     target = model_path(folder, new)
     if target.exists():
         raise ValueError(f"a model called {new!r} already exists")
+    _check(folder, old, version)
     return model_path(folder, old).rename(target)
 
 
-def delete_model(folder: Path, name: str) -> None:
+def delete_model(folder: Path, name: str, version: str | None = None) -> None:
+    """Delete `name` (only if it is still `version`, when given)."""
+    _check(folder, name, version)
     shutil.rmtree(model_path(folder, name))
 
 

@@ -35,6 +35,7 @@ from core.ui.shared import models_folder, shared_results
 
 TASK = "image-classification"
 CANVAS_SIDE = 280
+SEEN_MODEL = "pic_seen_model"  # the model (id, version) this session last guessed with
 DOGS_AND_CATS = ModelRef("omarques/autotrain-dogs-and-cats-1527055142", TASK)
 
 
@@ -42,8 +43,10 @@ def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
     """The registry's doodle classifiers and every model trained on this computer."""
     choices = {spec.id: DoodleStyle(spec.doodle_ink, spec.doodle_size)
                for spec in models_for(TASK, doodles=True)}  # fmt: skip
+    versions = {}
     for model in saved_models(models_folder()):
         choices[TRAINED + model["name"]] = DATASET_STYLE
+        versions[TRAINED + model["name"]] = model["version"]
     names = list(choices)
 
     def label(model_id: str) -> str:
@@ -51,10 +54,16 @@ def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
         size = f" · {spec.download_mb} MB" if spec else ""
         return f"{model_id}{size}"
 
+    seen = st.session_state.get(SEEN_MODEL)  # (model id, version) this student chose
     model_id = st.selectbox(t(lang, "pictionary.model"), names, format_func=label, key="pic_model")
-    return ModelRef(
-        model_id, TASK, MODELS[model_id].revision if model_id in MODELS else "main"
-    ), choices[model_id]
+    if seen is not None and seen[0].startswith(TRAINED):
+        if seen[0] not in versions:  # renamed or deleted by someone: say so, don't switch quietly
+            st.warning(t(lang, "pictionary.model_gone", name=seen[0], now=model_id))
+        elif seen[0] == model_id and versions[model_id] != seen[1]:
+            st.warning(t(lang, "pictionary.model_replaced", name=model_id))
+    version = versions.get(model_id, MODELS[model_id].revision if model_id in MODELS else "main")
+    st.session_state[SEEN_MODEL] = (model_id, version)
+    return ModelRef(model_id, TASK, version), choices[model_id]
 
 
 def _canvas(key: str):

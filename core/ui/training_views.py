@@ -24,6 +24,7 @@ from core.quickdraw.training import (
     CATEGORY,
     CLASSES_RANGE,
     PER_CLASS_RANGE,
+    ModelChanged,
     TrainingConfig,
     TrainingResult,
     confusion_matrix,
@@ -256,19 +257,28 @@ def save_and_manage(lang: str) -> None:
           t(lang, "train.validation_accuracy"): f"{m['validation_accuracy']:.1%}"} for m in models],
         hide_index=True, key="tr_saved_table",
     )  # fmt: skip
-    names = [m["name"] for m in models]
+    # Each model is named by its identity (name@version), never by its place in a list that
+    # another student's save, rename or delete may change under this page.
+    # Streamlit quietly moves a selectbox whose option vanished to the first one: what the
+    # student last saw is read before the widget is drawn, and that is what a button acts on.
+    identities = [f"{m['name']}@{m['version']}" for m in models]
+    seen = st.session_state.get("tr_manage")
     left, middle, right = st.columns([2, 2, 1])
-    chosen = left.selectbox(t(lang, "train.col_name"), names, key="tr_manage")
+    chosen = left.selectbox(t(lang, "train.col_name"), identities, key="tr_manage",
+                            format_func=lambda identity: identity.rsplit("@", 1)[0])  # fmt: skip
+    name, version = (seen if isinstance(seen, str) and "@" in seen else chosen).rsplit("@", 1)
     new_name = middle.text_input(t(lang, "train.new_name"), key="tr_new_name")
-    if right.button(t(lang, "train.rename"), key="tr_rename") and new_name.strip():
-        try:
-            rename_model(folder, chosen, new_name.strip())
+    try:
+        if right.button(t(lang, "train.rename"), key="tr_rename") and new_name.strip():
+            rename_model(folder, name, new_name.strip(), version)
             st.rerun()
-        except (ValueError, OSError):
-            st.error(t(lang, "train.bad_name"))
-    if right.button(t(lang, "train.delete"), key="tr_delete"):
-        delete_model(folder, chosen)
-        st.rerun()
+        if right.button(t(lang, "train.delete"), key="tr_delete"):
+            delete_model(folder, name, version)
+            st.rerun()
+    except ModelChanged:
+        st.warning(t(lang, "train.model_changed", name=escape_markdown(name)))
+    except (ValueError, OSError):
+        st.error(t(lang, "train.bad_name"))
 
 
 def runs_chart(lang: str) -> None:
