@@ -308,3 +308,22 @@ def test_damaged_files_are_named_damaged_not_no_connection(
     assert caught.value.reason == "damaged"
     message = t("es", caught.value.message_key, model="vit", detail=caught.value.detail, task="")
     assert "dañados" in message and "conexión" not in message
+
+
+def test_a_new_version_of_a_model_replaces_the_old_one_in_memory():
+    built = []
+
+    def build(ref, progress):
+        built.append(ref)
+        return object()
+
+    cache = ModelCache(10**9, build=build, measure=lambda pipe: 1)
+    old = ModelRef("trained/ours", "image-classification", "aaaa")
+    new = ModelRef("trained/ours", "image-classification", "bbbb")
+    cache.get(old)
+    cache.get(ModelRef("trained/other", "image-classification", "cccc"))
+    cache.get(new)
+    assert [entry.ref for entry in cache.loaded()] == [
+        ModelRef("trained/other", "image-classification", "cccc"),
+        new,
+    ]

@@ -212,6 +212,10 @@ class ModelCache:
                 with self._lock:
                     self._building.pop(ref, None)
             with self._lock:
+                # Another version of the same model (a student's model saved again under its
+                # name) is never asked for again: its memory goes now, not when evicted.
+                for stale in [r for r in self._entries if r.id == ref.id and r != ref]:
+                    del self._entries[stale]
                 self._make_room(entry.nbytes)
                 self._entries[ref] = entry
                 return entry
