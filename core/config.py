@@ -49,6 +49,9 @@
 - `VTL_SERVE_CPUS` (0.5): CPUs Ray reserves for each model replica (scheduling only).
 - `VTL_SERVE_THREADS` (0): torch threads of each model replica; 0 leaves Ray's choice (as
   many as the CPUs reserved, at least 1). On a machine given to one replica, set its cores.
+- `VTL_TEACHER_TOKEN` (unset): opening a page with `?teacher=<token>` lets the teacher
+  rename or delete any student's saved model (students manage only their own). On Streamlit
+  Community Cloud, a root-level secret of that name reaches the app as this variable.
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -83,6 +86,7 @@ class Settings:
     serve_batch_wait_ms: float
     serve_cpus: float
     serve_threads: int
+    teacher_token: str
     precision: str
     batch_max: int
     batch_window_ms: float
@@ -143,6 +147,7 @@ def settings() -> Settings:
         serve_batch_wait_ms=float(os.environ.get("VTL_SERVE_BATCH_WAIT_MS", "10")),
         serve_cpus=float(os.environ.get("VTL_SERVE_CPUS", "0.5")),
         serve_threads=max(0, int(os.environ.get("VTL_SERVE_THREADS", "0"))),
+        teacher_token=os.environ.get("VTL_TEACHER_TOKEN", "").strip(),
         precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16")),
         batch_max=max(1, int(os.environ.get("VTL_BATCH_MAX", "8"))),
         batch_window_ms=float(os.environ.get("VTL_BATCH_WINDOW_MS", "5")),

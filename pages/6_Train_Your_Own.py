@@ -4,11 +4,11 @@ import streamlit as st
 
 from core.i18n import t
 from core.ui.page import page_start
+from core.ui.saved_models_views import manage_section, save_section
 from core.ui.training_views import (
     choose_data,
     follow_training,
     runs_chart,
-    save_and_manage,
     show_result,
     start_training,
     stop_training,
@@ -29,7 +29,8 @@ if clicked and choice is not None:
     start_training(lang, *choice)
 follow_training(lang)
 show_result(lang)
-save_and_manage(lang)
+save_section(lang)
+manage_section(lang)
 runs_chart(lang)
 
 st.header(t(lang, "train.explain_title"))

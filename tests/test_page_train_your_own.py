@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import t
-from core.quickdraw.training import saved_models
+from core.quickdraw.training import delete_model, save_model, saved_models
 from tests.support.app import open_page
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs
@@ -71,6 +71,11 @@ def test_saved_model_is_listed_renamed_and_deleted(page, tmp_path):
     at.button(key="tr_rename").click().run()
     assert [m["name"] for m in saved_models(tmp_path / "models")] == ["renamed"]
     at.button(key="tr_delete").click().run()
+    assert [w.value for w in at.warning] == [t("en", "train.confirm_delete", name="renamed")]
+    at.button(key="tr_delete_no").click().run()
+    assert [m["name"] for m in saved_models(tmp_path / "models")] == ["renamed"]  # kept
+    at.button(key="tr_delete").click().run()
+    at.button(key="tr_delete_yes").click().run()
     assert saved_models(tmp_path / "models") == []
 
 
@@ -166,23 +171,52 @@ def quick_result():
 def test_a_stale_page_never_deletes_the_model_that_took_the_place(
     bucket_url, quick_result, tmp_path, monkeypatch
 ):
-    """A student's page lists "first"; meanwhile someone deletes it and saves "second". The
-    Delete button of the stale page must not remove "second" (it used to: by position)."""
-    import streamlit as st
-
-    from core.quickdraw.training import delete_model, save_model, saved_models
-
-    models = tmp_path / "models"
-    monkeypatch.setenv("VTL_MODELS_DIR", str(models))
-    st.cache_resource.clear()
-    save_model(quick_result, models, "first")
-    at = open_page(PAGE, "es-ES")
+    """A student's page lists their model "first"; meanwhile it is deleted and "second" saved.
+    Their Delete must not remove "second" (it used to: by position in the list)."""
+    at = _student(quick_result, tmp_path, monkeypatch)
+    at.text_input(key="tr_name").input("first").run()
+    at.button(key="tr_save").click().run()
     assert at.selectbox(key="tr_manage").value.startswith("first@")
-    delete_model(models, "first")  # another student, meanwhile
+    models = tmp_path / "models"
+    delete_model(models, "first")  # the teacher, meanwhile, and another student saves
     save_model(quick_result, models, "second")
-    at.button(key="tr_delete").click().run()
+    at.button(key="tr_delete").click().run()  # told at once: nothing to confirm
     assert not at.exception
     assert [m["name"] for m in saved_models(models)] == ["second"]
-    assert any("first" in w.value for w in at.warning) or at.selectbox(
-        key="tr_manage"
-    ).value.startswith("second@")
+    assert [w.value for w in at.warning] == [t("es", "train.model_changed", name="first")]
+
+
+def _student(result, tmp_path, monkeypatch, query: dict | None = None):
+    """A student's session of the page with a trained model ready to save."""
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
+    at = open_page(PAGE, "es-ES", run=False)
+    at.session_state["tr_result"] = result
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_model_belongs_to_who_saved_it_and_to_the_teacher(
+    bucket_url, quick_result, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("VTL_TEACHER_TOKEN", "t0k3n")
+    ana = _student(quick_result, tmp_path, monkeypatch)
+    ana.text_input(key="tr_name").input("mine").run()
+    ana.button(key="tr_save").click().run()
+    first = saved_models(tmp_path / "models")[0]["version"]
+    ben = _student(quick_result, tmp_path, monkeypatch)
+    assert ben.button(key="tr_delete").disabled and ben.button(key="tr_rename").disabled
+    assert t("es", "train.not_yours") in [c.value for c in ben.caption]
+    ben.text_input(key="tr_name").input("mine").run()
+    ben.button(key="tr_save").click().run()  # taken by Ana: refused, no offer to replace
+    assert [e.value for e in ben.error] == [t("es", "train.name_taken", name="mine")]
+    assert not [b for b in ben.button if b.key == "tr_replace"]
+    ana.button(key="tr_save").click().run()  # Ana again: she may replace her own, on purpose
+    ana.button(key="tr_replace").click().run()
+    assert [s.value for s in ana.success] == [t("es", "train.saved", name="mine")]
+    assert saved_models(tmp_path / "models")[0]["version"] != first
+    teacher = _student(quick_result, tmp_path, monkeypatch, {"teacher": "t0k3n"})
+    assert not teacher.button(key="tr_delete").disabled
+    teacher.button(key="tr_delete").click().run()
+    teacher.button(key="tr_delete_yes").click().run()
+    assert saved_models(tmp_path / "models") == []

@@ -211,19 +211,22 @@ def most_confused(
     return sorted(pairs, key=lambda p: -p[2])[:top]
 
 
-def save_model(result: TrainingResult, folder: Path, name: str, replace: bool = False) -> Path:
+def save_model(
+    result: TrainingResult, folder: Path, name: str, replace: bool = False, owner: str = ""
+) -> Path:
     """The model in Hugging Face format (config, safetensors, image processor, labels, card),
     written whole or not at all (`core.atomic_folder`); raises `FileExistsError` rather than
-    replace a model already saved under `name`, unless `replace`."""
+    replace a model already saved under `name`, unless `replace`. `owner` (a session's token)
+    is kept in the card: only that session, or the teacher, may rename or delete it."""
     if not NAME.match(name):
         raise ValueError(
             "names use letters, digits, - and _ (40 at most), starting with a letter or digit"
         )
     target = model_path(folder, name)
-    return write_folder(target, lambda partial: _write_model(result, partial), replace)
+    return write_folder(target, lambda partial: _write_model(result, partial, owner), replace)
 
 
-def _write_model(result: TrainingResult, target: Path) -> None:
+def _write_model(result: TrainingResult, target: Path, owner: str = "") -> None:
     from transformers.models.vit import ViTImageProcessor
 
     result.model.save_pretrained(target, safe_serialization=True)
@@ -235,6 +238,7 @@ def _write_model(result: TrainingResult, target: Path) -> None:
         # Who this model is, beyond its name: a new save under the same name is another model,
         # and a page that saw the old one must not act on (or guess with) the new one unawares.
         "version": uuid.uuid4().hex[:12],
+        "owner": owner,
         "words": list(result.config.words),
         "config": asdict(result.config),
         "validation_accuracy": result.validation_accuracy,

@@ -24,21 +24,16 @@ from core.quickdraw.training import (
     CATEGORY,
     CLASSES_RANGE,
     PER_CLASS_RANGE,
-    ModelChanged,
     TrainingConfig,
     TrainingResult,
     confusion_matrix,
-    delete_model,
     load_bitmaps,
     most_confused,
-    rename_model,
-    save_model,
-    saved_models,
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
 from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
 from core.ui.page import escape_markdown
-from core.ui.shared import models_folder, shared_results, shared_trainings
+from core.ui.shared import shared_results, shared_trainings
 
 RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
 DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
@@ -229,56 +224,6 @@ def show_result(lang: str) -> None:
             label = t(lang, "train.confused", truth=truth, guess=guess)
             st.image(examples, width=56, caption=[label] * len(examples))
             st.caption(t(lang, "train.confused_count", truth=truth, guess=guess, count=count))
-
-
-def save_and_manage(lang: str) -> None:
-    """Save the last model, and list, rename or delete the saved ones."""
-    folder = models_folder()
-    result: TrainingResult | None = st.session_state.get(RESULT)
-    if result is not None:
-        left, right = st.columns([3, 1])
-        name = left.text_input(t(lang, "train.name_model"), "my-doodles", key="tr_name")
-        if right.button(t(lang, "train.save"), key="tr_save"):
-            try:
-                save_model(result, folder, name.strip())
-                st.success(t(lang, "train.saved", name=name.strip()))
-            except FileExistsError:
-                st.error(t(lang, "train.name_taken", name=escape_markdown(name.strip())))
-            except ValueError:
-                st.error(t(lang, "train.bad_name"))
-            except OSError as err:  # a full or read-only disk: nothing half-saved is listed
-                st.error(t(lang, "train.save_failed", detail=escape_markdown(str(err))))
-    models = saved_models(folder)
-    if not models:
-        return
-    st.subheader(t(lang, "train.saved_title"))
-    st.dataframe(
-        [{t(lang, "train.col_name"): m["name"], t(lang, "train.col_words"): ", ".join(m["words"]),
-          t(lang, "train.validation_accuracy"): f"{m['validation_accuracy']:.1%}"} for m in models],
-        hide_index=True, key="tr_saved_table",
-    )  # fmt: skip
-    # Each model is named by its identity (name@version), never by its place in a list that
-    # another student's save, rename or delete may change under this page.
-    # Streamlit quietly moves a selectbox whose option vanished to the first one: what the
-    # student last saw is read before the widget is drawn, and that is what a button acts on.
-    identities = [f"{m['name']}@{m['version']}" for m in models]
-    seen = st.session_state.get("tr_manage")
-    left, middle, right = st.columns([2, 2, 1])
-    chosen = left.selectbox(t(lang, "train.col_name"), identities, key="tr_manage",
-                            format_func=lambda identity: identity.rsplit("@", 1)[0])  # fmt: skip
-    name, version = (seen if isinstance(seen, str) and "@" in seen else chosen).rsplit("@", 1)
-    new_name = middle.text_input(t(lang, "train.new_name"), key="tr_new_name")
-    try:
-        if right.button(t(lang, "train.rename"), key="tr_rename") and new_name.strip():
-            rename_model(folder, name, new_name.strip(), version)
-            st.rerun()
-        if right.button(t(lang, "train.delete"), key="tr_delete"):
-            delete_model(folder, name, version)
-            st.rerun()
-    except ModelChanged:
-        st.warning(t(lang, "train.model_changed", name=escape_markdown(name)))
-    except (ValueError, OSError):
-        st.error(t(lang, "train.bad_name"))
 
 
 def runs_chart(lang: str) -> None:
