@@ -11,12 +11,18 @@ st.title(t(lang, "pictionary.title"))
 st.markdown(t(lang, "pictionary.intro"))
 
 ref, style = choose_model(lang)
+# Only the open tab runs: the dogs-and-cats model (346 MB) loads when its tab is opened.
 draw, game, dogs_and_cats = st.tabs(
-    [t(lang, "pictionary.tab_draw"), t(lang, "pictionary.tab_game"), t(lang, "pictionary.tab_dc")]
+    [t(lang, "pictionary.tab_draw"), t(lang, "pictionary.tab_game"), t(lang, "pictionary.tab_dc")],
+    key="pic_tabs",
+    on_change="rerun",
 )
-with draw:
-    draw_tab(lang, ref, style)
-with game:
-    game_tab(lang, ref, style)
-with dogs_and_cats:
-    dogs_and_cats_tab(lang)
+if draw.open:
+    with draw:
+        draw_tab(lang, ref, style)
+if game.open:
+    with game:
+        game_tab(lang, ref, style)
+if dogs_and_cats.open:
+    with dogs_and_cats:
+        dogs_and_cats_tab(lang)

@@ -56,6 +56,8 @@ def test_a_game_runs_to_its_summary_in_spanish(page):
     at = page
     at.context = {"locale": "es-ES"}
     at.run()
+    at.session_state["pic_tabs"] = t("es", "pictionary.tab_game")  # the student opens the tab
+    at.run()
     at.button(key="pic_play").click().run()
     game = at.session_state["pic_game"]
     word = word_in("es", game.words[0])
@@ -92,8 +94,16 @@ def test_trained_models_are_listed_and_used(page, tmp_path):
     assert not at.exception and sorted(bars(at)) == ["apple", "fish"]
 
 
-def test_dogs_or_cats_tab(page):
+def test_dogs_or_cats_tab_loads_its_model_only_when_opened(page):
+    from core.ui.shared import shared_models
+
+    dogs_and_cats = "omarques/autotrain-dogs-and-cats-1527055142"
     at = page.run()
+    assert dogs_and_cats not in [entry.ref.id for entry in shared_models().loaded()]
+    assert not at.metric
+    at.session_state["pic_tabs"] = t("en", "pictionary.tab_dc")
+    at.run()
+    assert dogs_and_cats in [entry.ref.id for entry in shared_models().loaded()]
     model = ModelCache(10**9).get(
         ModelRef("omarques/autotrain-dogs-and-cats-1527055142", "image-classification")
     )
