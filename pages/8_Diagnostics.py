@@ -15,6 +15,7 @@ from core.ui.diagnostics import (
     caches,
     network,
     precision_note,
+    reach_note,
     resident_mb,
     versions,
 )
@@ -117,6 +118,4 @@ st.dataframe(
 st.header(t(lang, "diagnostics.network_title"))
 if st.button(t(lang, "diagnostics.check"), key="diag_check"):
     for result in network():
-        text = t(lang, f"diagnostics.net_{result.name}", url=result.url, detail=result.detail,
-                 seconds=result.seconds)  # fmt: skip
-        (st.success if result.ok else st.error)(text)
+        (st.success if result.ok else st.error)(reach_note(lang, result))

@@ -50,8 +50,10 @@ def test_network_check_in_spanish(local_models, tmp_path, monkeypatch):
         at.button(key="diag_check").click().run()
     assert not at.exception
     assert [e.value.split(":")[0] for e in at.error] == ["Hub de Hugging Face (https"]
-    assert "HF_HUB_OFFLINE=1" in at.error[0].value
+    assert "HF_HUB_OFFLINE=1" in at.error[0].value and "no se ha probado" in at.error[0].value
     assert at.success[0].value.startswith("Datos de Quick, Draw! (http://127.0.0.1")
+    assert "accesible, respondió en" in at.success[0].value  # words, not "206"
+    assert "206" not in at.success[0].value
 
 
 def test_reach_and_folder_sizes(tmp_path):
@@ -102,3 +104,21 @@ def test_the_hub_cache_is_counted_as_huggingface_hub_counts_it(tmp_path):
     assert cache_mb("hub", tmp_path / "hub") == 1.0
     assert round(folder_mb(tmp_path / "hub"), 1) == 3.0  # walking the folder follows each link
     assert cache_mb("hub", tmp_path / "nowhere") == 0.0
+
+
+def test_unreachable_and_slow_servers_are_said_in_words():
+    import socket
+
+    from core.ui.diagnostics import reach_note
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    result = reach("quickdraw", f"http://127.0.0.1:{closed}/x", timeout=2)
+    assert (result.ok, result.kind) == (False, "unreachable")
+    assert "no hay conexión" in reach_note("es", result)
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        result = reach("hub", f"http://127.0.0.1:{silent.getsockname()[1]}/x", timeout=0.5)
+    assert result.kind == "timeout" and "no answer within" in reach_note("en", result)

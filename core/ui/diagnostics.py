@@ -88,6 +88,7 @@ class Reachability:
     ok: bool
     detail: str  # HTTP status, error, or "offline mode"
     seconds: float
+    kind: str = "ok"  # ok, offline_mode, http_error, timeout, unreachable: what a teacher reads
 
 
 def reach(name: str, url: str, timeout: float | None = None) -> Reachability:
@@ -102,9 +103,14 @@ def reach(name: str, url: str, timeout: float | None = None) -> Reachability:
                 name, url, True, str(response.status), time.perf_counter() - started
             )
     except urllib.error.HTTPError as exc:  # it answered
-        return Reachability(name, url, exc.code < 500, str(exc.code), time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        kind = "ok" if exc.code < 500 else "http_error"
+        return Reachability(name, url, exc.code < 500, str(exc.code), seconds, kind)
     except (OSError, ValueError) as exc:
-        return Reachability(name, url, False, type(exc).__name__, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        cause = getattr(exc, "reason", exc)
+        kind = "timeout" if isinstance(cause, TimeoutError) else "unreachable"
+        return Reachability(name, url, False, type(cause).__name__, seconds, kind)
 
 
 def network() -> list[Reachability]:
@@ -113,12 +119,19 @@ def network() -> list[Reachability]:
 
     config = settings()
     hub = (
-        Reachability("hub", constants.ENDPOINT, False, "HF_HUB_OFFLINE=1", 0.0)
+        Reachability("hub", constants.ENDPOINT, False, "HF_HUB_OFFLINE=1", 0.0, "offline_mode")
         if config.hub_offline
         else reach("hub", f"{constants.ENDPOINT}/api/models?limit=1")
     )
     bucket = reach("quickdraw", f"{config.quickdraw_url.rstrip('/')}/full/simplified/cat.ndjson")
     return [hub, bucket]
+
+
+def reach_note(lang: str, result: Reachability) -> str:
+    """Reachable or not, and why, in the teacher's language (the raw cause in brackets)."""
+    state = t(lang, f"diagnostics.reach_{result.kind}", seconds=result.seconds,
+              detail=result.detail)  # fmt: skip
+    return t(lang, f"diagnostics.net_{result.name}", url=result.url, state=state)
 
 
 def precision_note(lang: str, choice: PrecisionChoice) -> str:
