@@ -201,6 +201,7 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.stats import country_name
 
     data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
     cats = read_ndjson(data.read_bytes().splitlines())[0]
@@ -209,7 +210,7 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     page.get_by_text(t("en", "quickdraw.replay_title")).wait_for(timeout=60_000)
     grid = page.locator(".js-plotly-plot").first
     country = page.locator("[data-testid='stMetric']", has_text=t("en", "quickdraw.country"))
-    picked = country.get_by_text(cats[2].countrycode, exact=True)
+    picked = country.get_by_text(country_name(cats[2].countrycode, "en"), exact=True)
     for _ in range(3):  # a click while plotly is still wiring its events is lost: click again
         grid.locator("g.points path.point").nth(2).click(force=True)  # the third thumbnail
         with contextlib.suppress(PlaywrightTimeout):

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
 from core.quickdraw.formats import read_ndjson, simplify
+from core.quickdraw.stats import country_name
 from tests.support.app import open_page
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_specs
@@ -50,10 +51,11 @@ def test_explorer_loads_a_category_and_shows_details(explorer):
     assert not at.exception and not at.error
     grid = plotly_specs(at)[0]["data"][1]  # one clickable point per thumbnail
     assert grid["customdata"] == list(range(1, 11))
-    assert grid["text"][0] == f"#1 · {cats()[0].countrycode}"
+    assert grid["text"][0] == f"#1 · {country_name(cats()[0].countrycode, 'en')}"
     first = cats()[0]
     shown = metrics(at)
-    assert shown["Country"] == first.countrycode and shown["Points"] == str(first.points)
+    assert shown["Country"] == country_name(first.countrycode, "en")
+    assert shown["Points"] == str(first.points)
     assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
     assert shown["Recognized"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
     at.number_input(key="qd_pick").set_value(3).run()
@@ -65,7 +67,7 @@ def test_filters_do_not_download_again(explorer, bucket_server):
     requests = len(bucket_server.requests)
     at.radio(key="qd_recognized").set_value("no").run()
     unrecognized = [d for d in cats() if not d.recognized]
-    assert metrics(at)["Country"] == unrecognized[0].countrycode
+    assert metrics(at)["Country"] == country_name(unrecognized[0].countrycode, "en")
     at.radio(key="qd_recognized").set_value("all").run()
     assert len(bucket_server.requests) == requests
 
@@ -116,7 +118,8 @@ def test_offline_message_and_local_file(explorer, monkeypatch):
     at.file_uploader(key="qd_upload").set_value(("cat.ndjson", data, "application/x-ndjson"))
     at.run()
     assert [w.value for w in at.warning] == [t("es", "quickdraw.skipped", skipped=1)]
-    assert metrics(at)["País"] == cats()[0].countrycode
+    assert metrics(at)["País"] == country_name(cats()[0].countrycode, "es")
+    assert metrics(at)["País"] != cats()[0].countrycode  # a name, in Spanish, not a code
 
 
 def test_category_list_is_the_datasets(explorer):

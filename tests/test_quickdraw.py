@@ -330,3 +330,12 @@ def test_a_full_disk_leaves_no_temporary_file_and_is_named(bucket, tmp_path, mon
     assert len(drawings) == 10 and source.cache_problem == "disk_full"
     left = [name for _, _, names in os.walk(tmp_path / "cache") for name in names]
     assert left == []  # the temporary copy was removed
+
+
+def test_countries_are_named_in_the_students_language():
+    from core.quickdraw.stats import country_name
+
+    assert country_name("US", "es") == "Estados Unidos"
+    assert country_name("DE", "es") == "Alemania" and country_name("DE", "en") == "Germany"
+    assert country_name("VE", "es") == "Venezuela"  # the common name, not the official one
+    assert country_name("ZZ", "es") == "ZZ"  # the dataset's "unknown" stays as it is

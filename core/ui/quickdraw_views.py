@@ -15,7 +15,7 @@ from core.quickdraw.charts import (
 )
 from core.quickdraw.formats import Drawing, simplify
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
-from core.quickdraw.stats import country_counts, drawings_table
+from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.error_messages import retry_button
 from core.ui.shared import shared_results
 
@@ -73,7 +73,8 @@ def filtered(lang: str, drawings: list[Drawing]) -> list[Drawing]:
                         format_func=lambda c: t(lang, f"quickdraw.recognized_{c}"),
                         key="qd_recognized")  # fmt: skip
     countries = sorted({d.countrycode for d in drawings})
-    chosen = right.multiselect(t(lang, "quickdraw.countries"), countries, key="qd_countries")
+    chosen = right.multiselect(t(lang, "quickdraw.countries"), countries, key="qd_countries",
+                               format_func=lambda code: country_name(code, lang))  # fmt: skip
     return [
         d for d in drawings
         if (choice == "all" or d.recognized == (choice == "yes"))
@@ -93,7 +94,7 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     shown = drawings[:GRID_MAX]
     if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
         st.session_state["qd_pick"] = 1
-    hover = [f"#{n} · {d.countrycode}" for n, d in enumerate(shown, start=1)]
+    hover = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in enumerate(shown, start=1)]
     st.plotly_chart(grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
                     selection_mode="points")  # fmt: skip
     st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
@@ -102,7 +103,7 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     cells = [*st.columns(3), *st.columns(3)]  # two rows: a date needs the room
     seconds = "—" if drawing.duration_ms is None else f"{drawing.duration_ms / 1000:.1f} s"
     facts = (
-        (t(lang, "quickdraw.country"), drawing.countrycode),
+        (t(lang, "quickdraw.country"), country_name(drawing.countrycode, lang)),
         (t(lang, "quickdraw.date"), drawing.timestamp[:10]),
         (t(lang, "quickdraw.strokes"), len(drawing.strokes)),
         (t(lang, "quickdraw.points"), drawing.points),
@@ -132,7 +133,7 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
     selected = [drawings[n - 1] for n in chosen]
     if not selected[0].timed:
         st.caption(t(lang, "quickdraw.untimed"))
-    titles = [f"#{n} · {d.countrycode}" for n, d in zip(chosen, selected)]
+    titles = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in zip(chosen, selected)]
     figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸")
     st.plotly_chart(figure, key="qd_replay_chart")
 
@@ -172,7 +173,9 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     table = drawings_table(drawings + extra)
     own = table[table["word"] == drawings[0].word] if drawings else table
     left, right = st.columns([3, 1])
-    left.plotly_chart(world_map(country_counts(own), t(lang, "quickdraw.drawings")), key="qd_map")
+    left.plotly_chart(
+        world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")), key="qd_map"
+    )
     right.metric(t(lang, "quickdraw.share_recognized"), f"{own['recognized'].mean():.0%}")
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
     for column, name in zip(st.columns(3), ("strokes", "points", "seconds")):
