@@ -173,6 +173,8 @@ class ServeBackend:
             except TimeoutError as exc:  # Serve has the call and is slow: asking again adds load
                 raise ModelError(ref.id, "server_failed", _why(exc)) from None
             except (OSError, ValueError) as exc:  # refused, reset
+                if isinstance(getattr(exc, "reason", None), TimeoutError):  # while connecting
+                    raise ModelError(ref.id, "server_failed", _why(exc)) from None
                 failure = exc
                 if _never_reached(exc) and attempt == 2:
                     raise _Unreachable(f"{self.url}: {_why(exc)}") from None

@@ -30,7 +30,7 @@ from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
 from core.ui.error_messages import show_model_error
 from core.ui.pickers import image_picker
-from core.ui.runs import model_labels, run_cached, run_model
+from core.ui.runs import model_answer, model_labels, run_cached
 from core.ui.shared import models_folder, shared_results
 
 TASK = "image-classification"
@@ -80,7 +80,7 @@ def _guesses(lang: str, ref: ModelRef, style: DoodleStyle, strokes) -> Classific
     seen = model_sees(strokes, style)
     key = ("result", ref, hashlib.sha256(seen.tobytes()).hexdigest()[:16], "guess")
     try:
-        return shared_results().get_or_compute(key, lambda: run_model(lang, ref, seen))
+        return shared_results().get_or_compute(key, lambda: model_answer(lang, ref, seen))
     except ModelError as err:
         show_model_error(lang, err, TASK)
         return None

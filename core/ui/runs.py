@@ -46,7 +46,7 @@ def _loading(lang: str, ref: ModelRef) -> Iterator[Progress]:
         bar.empty()
 
 
-def run_model(lang: str, ref: ModelRef, image: Image.Image, *options: Hashable) -> Any:
+def model_answer(lang: str, ref: ModelRef, image: Image.Image, *options: Hashable) -> Any:
     """The task's result for `image` from the backend (this process or Ray Serve), with the
     model's download shown; raises ModelError."""
     with _loading(lang, ref) as report:
@@ -66,7 +66,7 @@ def run_cached(lang: str, ref: ModelRef, image: InputImage, *options: Hashable) 
     key = ("result", ref, image.digest, options)
     try:
         return shared_results().get_or_compute(
-            key, lambda: run_model(lang, ref, image.image, *options)
+            key, lambda: model_answer(lang, ref, image.image, *options)
         )
     except ModelError as err:
         show_model_error(lang, err, ref.task)
