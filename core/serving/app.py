@@ -238,8 +238,10 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def build_app() -> Any:
-    """The Serve application for the current settings."""
+def build_app(args: dict | None = None) -> Any:
+    """The Serve application for the current settings; also a Serve application builder, for
+    `serve run core.serving.app:build_app` or a KubeRay `serveConfigV2` (`args` unused: the
+    settings come from the environment, as everywhere in the app)."""
     config = settings()
     env = worker_env()
     actor = {"num_cpus": config.serve_cpus, "runtime_env": {"env_vars": env}}
