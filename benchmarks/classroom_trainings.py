@@ -78,7 +78,8 @@ def child(mode: str, trainings: int, per_class: int, epochs: int, folder: Path) 
     from core.models.registry import DEFAULT_MODELS, MODELS
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DATASET_STYLE, guess
-    from core.quickdraw.training import TrainingConfig, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, train
     from core.quickdraw.training_queue import TrainingQueue
     from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
     from tests.support.environment import SHARED

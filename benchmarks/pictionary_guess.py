@@ -31,7 +31,8 @@ def main() -> int:
     from core.quickdraw.canvas_strokes import canvas_to_strokes
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DATASET_STYLE, DoodleStyle, guess
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
     from tests.support.drawings import as_canvas
 
     work = Path(tempfile.mkdtemp(prefix="vtl-pic-"))

@@ -39,7 +39,8 @@ def main() -> int:
     from core.models.loader import ModelCache
     from core.models.model_ref import ModelRef
     from core.quickdraw.formats import read_ndjson, to_bitmap
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, train
     from core.tasks.classification import classify
 
     def fetch(word: str, count: int) -> np.ndarray:

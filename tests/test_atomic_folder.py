@@ -89,7 +89,7 @@ def test_a_save_killed_halfway_leaves_no_model(tmp_path):
     import subprocess
     import sys
 
-    from core.quickdraw.training import saved_models
+    from core.quickdraw.saved_models import saved_models
 
     code = (
         "import sys, time; from pathlib import Path; from core.atomic_folder import "

@@ -255,7 +255,8 @@ def test_pictionary_guesses_a_fresh_model_while_drawing(
 ):
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.pictionary import DATASET_STYLE, guess
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
 
     data = ROOT.parent / "shared" / "data" / "quickdraw"
     words = ("apple", "bicycle", "cat", "diamond", "eye", "fish")

@@ -68,7 +68,8 @@ def test_offline_the_explorer_opens_a_local_file(offline):
 
 
 def test_offline_pictionary_uses_the_students_own_model(offline, tmp_path):
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
     from tests.support.drawings import as_canvas, raw_drawings
     from tests.support.environment import SHARED, need_shared
     from tests.support.plotly import plotly_specs

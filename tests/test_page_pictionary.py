@@ -78,7 +78,8 @@ def test_a_game_runs_to_its_summary_in_spanish(page):
 
 
 def test_trained_models_are_listed_and_used(page, tmp_path):
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
 
     need_shared()
     words = ("apple", "fish")
@@ -116,14 +117,8 @@ def test_dogs_or_cats_tab_loads_its_model_only_when_opened(page):
 def test_a_model_replaced_or_renamed_under_a_student_is_said(page, tmp_path):
     """The student guesses with "two"; someone saves another "two" (other words), then renames
     it: each time the student is told, never answered unawares by a different model."""
-    from core.quickdraw.training import (
-        TrainingConfig,
-        load_bitmaps,
-        local_fetch,
-        rename_model,
-        save_model,
-        train,
-    )
+    from core.quickdraw.saved_models import rename_model, save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
 
     need_shared()
     bitmaps = SHARED / "data/quickdraw/numpy_bitmap"

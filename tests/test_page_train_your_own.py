@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import t
-from core.quickdraw.training import delete_model, save_model, saved_models
+from core.quickdraw.saved_models import delete_model, save_model, saved_models
 from tests.support.app import open_page
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs

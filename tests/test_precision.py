@@ -41,7 +41,8 @@ def _both(ref: ModelRef, monkeypatch):
 def doodle_models(tmp_path_factory):
     """A doodle classifier with real weights, trained on real drawings in a few seconds."""
     need_shared()
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
 
     folder = tmp_path_factory.mktemp("models")
     bitmaps = SHARED / "data" / "quickdraw" / "numpy_bitmap"

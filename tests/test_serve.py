@@ -122,7 +122,8 @@ def test_pictionary_and_a_students_trained_model_through_serve(
     serve_url, local_models, monkeypatch
 ):
     from core.quickdraw.pictionary import DoodleStyle, guess
-    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model, train
+    from core.quickdraw.saved_models import save_model
+    from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
     from tests.support.drawings import raw_drawings
     from tests.support.environment import SHARED
 

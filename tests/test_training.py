@@ -10,18 +10,20 @@ import pytest
 from PIL import Image
 
 from core.quickdraw.formats import read_ndjson, to_bitmap
+from core.quickdraw.saved_models import (
+    delete_model,
+    model_path,
+    rename_model,
+    save_model,
+    saved_models,
+)
 from core.quickdraw.source import QuickDrawSource
 from core.quickdraw.training import (
     TrainingConfig,
     confusion_matrix,
-    delete_model,
     load_bitmaps,
     local_fetch,
-    model_path,
     most_confused,
-    rename_model,
-    save_model,
-    saved_models,
     train,
 )
 from tests.support.environment import SHARED, need_shared
@@ -161,7 +163,7 @@ def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeyp
 
 
 def test_a_saved_model_has_an_identity_and_a_stale_page_cannot_act_on_another(trained, tmp_path):
-    from core.quickdraw.training import ModelChanged, model_version
+    from core.quickdraw.saved_models import ModelChanged, model_version
 
     result = trained[0]
     save_model(result, tmp_path, "ours")
@@ -192,7 +194,7 @@ def test_a_damaged_card_is_skipped_not_a_traceback(trained, tmp_path):
 def test_the_loader_refuses_a_version_that_is_no_longer_saved(trained, tmp_path, monkeypatch):
     from core.models.hub_download import fetch_model
     from core.models.model_ref import ModelError, ModelRef
-    from core.quickdraw.training import model_version
+    from core.quickdraw.saved_models import model_version
 
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
     save_model(trained[0], tmp_path, "ours")

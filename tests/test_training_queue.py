@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, save_model
+from core.quickdraw.saved_models import save_model
+from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch
 from core.quickdraw.training_queue import TrainingQueue, TrainingRefused
 from core.quickdraw.training_worker import estimate_bytes
 from tests.support.environment import SHARED, need_shared

@@ -113,7 +113,7 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
 
     if ref.id.startswith(TRAINED):
-        from core.quickdraw.training import model_path, model_version
+        from core.quickdraw.saved_models import model_path, model_version
 
         name = ref.id.removeprefix(TRAINED)
         folder = model_path(settings().models_dir, name)

@@ -15,15 +15,9 @@ import sys
 from pathlib import Path
 
 from core.config import settings
+from core.quickdraw.saved_models import model_path, save_model
 from core.quickdraw.source import QuickDrawError, QuickDrawSource
-from core.quickdraw.training import (
-    TrainingConfig,
-    load_bitmaps,
-    local_fetch,
-    model_path,
-    save_model,
-    train,
-)
+from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch, train
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from core.quickdraw.pictionary import (
     Game,
     model_sees,
 )
-from core.quickdraw.training import saved_models
+from core.quickdraw.saved_models import saved_models
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
 from core.ui.error_messages import show_model_error

@@ -10,15 +10,15 @@ import streamlit as st
 
 from core.config import settings
 from core.i18n import t
-from core.quickdraw.training import (
+from core.quickdraw.saved_models import (
     ModelChanged,
-    TrainingResult,
     delete_model,
     model_version,
     rename_model,
     save_model,
     saved_models,
 )
+from core.quickdraw.training import TrainingResult
 from core.ui.page import escape_markdown
 from core.ui.shared import models_folder
 from core.ui.training_views import RESULT
