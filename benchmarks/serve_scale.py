@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks.harness import (
     ROOT,
@@ -110,7 +113,7 @@ def streamlit_memory(serve_url: str, sessions: int, folder: Path) -> dict:
     )  # fmt: skip
     if done.returncode != 0:
         return {"failed": done.stderr.strip().splitlines()[-3:]}
-    return __import__("json").loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def app_sessions(sessions: int) -> dict:
@@ -208,7 +211,7 @@ def main() -> int:
     for figures in report["setups"].values():
         figures["throughput_vs_local"] = round(figures["answers_per_s"] / local_rate, 2)
     request = encode({"model": VIT, "task": ref.task, "revision": "main", "options": [],
-                      "image": __import__("numpy").asarray(images[0])})  # fmt: skip
+                      "image": np.asarray(images[0])})  # fmt: skip
     answer = encode(backends["local"].run(ref, images[0]))
     report["bytes"] = {"request": len(request), "answer": len(answer),
                        "image_side_px": max(images[0].size)}  # fmt: skip

@@ -27,6 +27,7 @@ from core.tasks.result_agreement import (
 )
 from tests.support.app import open_page
 from tests.support.models import expected_bars
+from tests.support.plotly import plotly_specs
 
 ray = pytest.importorskip("ray", reason="ray[serve] is a dev requirement")
 
@@ -109,12 +110,12 @@ def test_pages_through_serve_load_no_weights_in_the_app(serve_url, local_models,
     monkeypatch.setenv("VTL_SERVE_URL", serve_url)
     at = open_page("1_Image_Classification", "es-ES")
     assert not at.exception and not at.error
-    shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in _specs(at)]
+    shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
     assert shown == [expected_bars(VIT.id, "chelsea", 5)]
     for page in ("2_Object_Detection", "3_Depth_Estimation", "4_Image_Segmentation"):
         at = open_page(page, "en-US")
         assert not at.exception and not at.error, page
-        assert _specs(at) or at.get("imgs"), page
+        assert plotly_specs(at) or at.get("imgs"), page
     assert shared_models().loaded() == []  # every answer came from Serve
 
 
@@ -146,12 +147,6 @@ def _trained_folder():
     from pathlib import Path
 
     return Path(os.environ["VTL_MODELS_DIR"])
-
-
-def _specs(at):
-    from tests.support.plotly import plotly_specs
-
-    return plotly_specs(at)
 
 
 def test_a_replica_killed_during_a_burst_loses_no_request(serve_url, local_models):
@@ -225,7 +220,7 @@ def test_the_teacher_may_allow_the_local_backend_while_serve_is_down(local_model
     monkeypatch.setenv("VTL_SERVE_FALLBACK", "1")
     at = open_page("1_Image_Classification", "en-US")
     assert not at.exception and not at.error
-    shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in _specs(at)]
+    shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
     assert shown == [expected_bars(VIT.id, "chelsea", 5)]
 
 
@@ -250,7 +245,7 @@ def test_pictionary_page_guesses_through_serve_as_locally(serve_url, local_model
         at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
         at.run()
         assert not at.exception and not at.error
-        chart = _specs(at)[0]["data"][0]
+        chart = plotly_specs(at)[0]["data"][0]
         return list(zip(chart["y"], chart["x"]))
 
     local = guesses()

@@ -344,6 +344,9 @@ def page_icon(title: str) -> str:
     return icons.get(title, APP_ICON)
 
 
+# The course's Pictionary model of the lesson (dogs or cats), offered on the Pictionary page.
+DOGS_AND_CATS = "omarques/autotrain-dogs-and-cats-1527055142"
+
 # The model each task page starts with, as declared in its `TaskSpec`.
 DEFAULT_MODELS: dict[str, str] = {task.id: task.default_model for task in TASKS.values()}
 

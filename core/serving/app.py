@@ -42,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from core.config import settings
 from core.models.loader import LoadedModel, ModelCache
 from core.models.model_ref import ModelError, ModelRef
-from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
+from core.models.registry import DEFAULT_MODELS, DOGS_AND_CATS, MODELS, TASKS
 from core.serving.codec import decode, encode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def served_models() -> tuple[str, ...]:
     if chosen:
         return chosen
     doodle = [m.id for m in MODELS.values() if m.doodle_ink]
-    return (*DEFAULT_MODELS.values(), *doodle, "omarques/autotrain-dogs-and-cats-1527055142")
+    return (*DEFAULT_MODELS.values(), *doodle, DOGS_AND_CATS)
 
 
 def _answer(model: LoadedModel, task: str, image: np.ndarray, options: tuple) -> Any:

@@ -214,7 +214,9 @@ def backend_from_settings(local_models: ModelCache | None) -> Backend:
     `VTL_SERVE_FALLBACK=1`), otherwise `LocalBackend`."""
     config = settings()
     if not config.serve_url:
-        return LocalBackend(local_models if local_models is not None else ModelCache(0))
+        if local_models is None:
+            local_models = ModelCache(config.memory_budget_mb * 2**20)
+        return LocalBackend(local_models)
     fallback = None
     if config.serve_fallback and local_models is not None:
         fallback = LocalBackend(local_models)

@@ -14,6 +14,7 @@ from core.config import settings
 from core.i18n import t
 from core.models.hub_download import TRAINED
 from core.models.model_ref import ModelError, ModelRef
+from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
 from core.models.registry import MODELS, models_for
 from core.quickdraw.canvas_strokes import canvas_to_strokes
 from core.quickdraw.formats import to_bitmap, word_in
@@ -36,7 +37,7 @@ from core.ui.shared import models_folder, shared_results
 TASK = "image-classification"
 CANVAS_SIDE = 280
 SEEN_MODEL = "pic_seen_model"  # the model (id, version) this session last guessed with
-DOGS_AND_CATS = ModelRef("omarques/autotrain-dogs-and-cats-1527055142", TASK)
+DOGS_AND_CATS = ModelRef(DOGS_AND_CATS_ID, TASK)
 
 
 def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
