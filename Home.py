@@ -1,34 +1,6 @@
-"""Home: what a task is on Hugging Face, the vision tasks as input → output, and the pages."""
+"""The app's entry point (`streamlit run Home.py`): the sidebar lists the pages under titles in
+the student's language, then the page the student chose runs (Home is pages/0_Home_Page.py)."""
 
-import streamlit as st
+from core.ui.page import navigation
 
-from core.i18n import t
-from core.models.registry import OTHER_PAGES, TASKS
-from core.ui.page import page_start
-
-lang = page_start("app.name")
-
-st.title(t(lang, "home.title"))
-st.markdown(f"*{t(lang, 'home.tagline')}*")
-
-st.header(t(lang, "home.task_title"))
-st.markdown(t(lang, "home.task_text"))
-
-st.header(t(lang, "home.tasks_title"))
-columns = st.columns(2)
-for index, task in enumerate(TASKS.values()):
-    with columns[index % 2].container(border=True):
-        st.subheader(f"{task.icon} {t(lang, f'tasks.{task.id}.name')}")
-        st.markdown(f"**{t(lang, 'home.input')}:** {t(lang, f'tasks.{task.id}.input')}")
-        st.markdown(f"**{t(lang, 'home.output')}:** {t(lang, f'tasks.{task.id}.output')}")
-        st.markdown(f"**{t(lang, 'home.example')}:** {t(lang, f'tasks.{task.id}.example')}")
-
-st.header(t(lang, "home.pages_title"))
-for task in TASKS.values():
-    name = t(lang, f"tasks.{task.id}.name")
-    st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
-for other in OTHER_PAGES:
-    label = t(lang, "home.open_page", page=t(lang, other.title))
-    st.page_link(other.page, label=label, icon=other.icon)
-
-st.caption(t(lang, "app.footer"))
+navigation().run()

@@ -1,19 +1,29 @@
 """Spanish and English: one catalogue per language (`core/locales/<lang>.toml`), one lookup.
 
 Keys are dotted paths into the TOML tables (`classification.definition`); texts use `str.format`
-placeholders (`{model}`), the same in both languages (a test checks it).
+placeholders (`{model}`), the same in both languages (a test checks it). Numbers put into a text
+are written the student's way by Babel (CLDR): `{score:.1%}` is "12.5%" in English and
+"12,5 %" in Spanish, `{count}` of 123202 is "123,202" and "123.202". A text that depends on a
+count is a table of CLDR plural forms (`one`, `other`…) read with `tn`.
 """
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
 from functools import lru_cache
+from numbers import Real
 from pathlib import Path
 from typing import Any
+
+from babel import Locale
+from babel import numbers as babel_numbers
 
 LANGUAGES = {"es": "Español", "en": "English"}
 DEFAULT_LANGUAGE = "en"
 _LOCALES = Path(__file__).parent / "locales"
+_SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<decimals>\d+))?(?P<kind>[fd%])?$")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -36,10 +46,66 @@ def catalogue(lang: str) -> dict[str, str]:
         return _flatten(tomllib.load(file))
 
 
+def number(lang: str, value: float, decimals: int | None = None) -> str:
+    """`value` as the student writes numbers: "0,83" and "12.345" in Spanish; `decimals` fixed
+    (rounded), or as many as the value has when None."""
+    if decimals is None:
+        return babel_numbers.format_decimal(value, locale=lang)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return babel_numbers.format_decimal(value, format=pattern, locale=lang)
+
+
+def percent(lang: str, fraction: float, decimals: int = 0) -> str:
+    """`fraction` (0.125) as a percentage: "12.5%" in English, "12,5 %" in Spanish."""
+    pattern = Locale.parse(lang).percent_formats[None].pattern  # "#,##0 %": the space is CLDR's
+    if decimals:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
+    return babel_numbers.format_percent(fraction, format=pattern, locale=lang)
+
+
+def separators(lang: str) -> str:
+    """The decimal then the thousands symbol of `lang`, as plotly's `layout.separators`."""
+    symbols = (babel_numbers.get_decimal_symbol(lang), babel_numbers.get_group_symbol(lang))
+    return "".join(symbols)
+
+
+class _LocalFormatter(string.Formatter):
+    """`str.format` with the numbers of a text written by Babel for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        spec = _SPEC.match(format_spec)
+        if isinstance(value, bool) or not isinstance(value, Real) or spec is None:
+            return super().format_field(value, format_spec)
+        decimals = int(spec["decimals"]) if spec["decimals"] is not None else None
+        if spec["kind"] == "%":
+            return percent(self.lang, float(value), decimals or 0)
+        if spec["kind"] == "d":
+            decimals = 0
+        return number(self.lang, value, decimals)
+
+
 def t(lang: str, key: str, **values: Any) -> str:
-    """The text for `key` in `lang`, with `values` filled in; a missing key raises KeyError."""
+    """The text for `key` in `lang`, with `values` filled in (numbers written the `lang` way);
+    a missing key raises KeyError."""
     text = catalogue(lang)[key]
-    return text.format(**values) if values else text
+    return _LocalFormatter(lang).format(text, **values) if values else text
+
+
+def plural_form(lang: str, count: float) -> str:
+    """The CLDR plural category of `count` in `lang`: "one" for 1, "other" for 2 or 0…"""
+    return Locale.parse(lang).plural_form(count)
+
+
+def tn(lang: str, key: str, count: float, **values: Any) -> str:
+    """The text of `key` for `count` things ("1 objeto", "3 objetos"): `key` is a table of plural
+    forms; a form the table lacks ("many") falls back to `other`."""
+    texts = catalogue(lang)
+    form = plural_form(lang, count)
+    chosen = f"{key}.{form}" if f"{key}.{form}" in texts else f"{key}.other"
+    return t(lang, chosen, count=count, **values)
 
 
 def language_from_locale(locale: str | None) -> str:

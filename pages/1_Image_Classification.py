@@ -6,6 +6,7 @@ from core.i18n import t
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import TOP_K_MAX
 from core.ui import task_page
+from core.ui.page import show_chart
 from core.ui.pickers import show_input
 from core.ui.tables import comparison_table
 
@@ -28,8 +29,8 @@ if image is not None and refs:
             if result is None:
                 continue
             results.append(result)
-            figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"))
-            st.plotly_chart(figure, key=f"cls_chart_{index}")
+            figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"), lang)
+            show_chart(lang, st, figure, key=f"cls_chart_{index}")
             task_page.run_caption(lang, result)
             task_page.code_expander(lang, task, ref, image, top_k, expanded=len(refs) == 1)
     if len(results) > 1:

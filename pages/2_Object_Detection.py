@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import t, tn
 from core.tasks.charts import detections_figure
 from core.tasks.detection import MIN_SCORE
 from core.ui import task_page
 from core.ui.detection_views import counts_table, iou_playground, metrics_playground
+from core.ui.page import show_chart
 
 task, lang = task_page.start("object-detection")
 
@@ -21,8 +22,8 @@ with right:
         if result is not None:
             kept = result.above(threshold)
             figure = detections_figure(image.image, kept, image.digest)
-            st.plotly_chart(figure, key="det_chart")
-            found = t(lang, "detection.found", count=len(kept), threshold=threshold)
+            show_chart(lang, st, figure, key="det_chart")
+            found = tn(lang, "detection.found", len(kept), threshold=threshold)
             task_page.run_caption(lang, result, found)
             if kept:
                 st.dataframe(counts_table(lang, result.counts(threshold)), hide_index=True,

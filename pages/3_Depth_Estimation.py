@@ -9,6 +9,7 @@ from core.tasks.code_snippets import depth_snippet, task_code
 from core.tasks.image_input import sample_photo
 from core.ui import task_page
 from core.ui.depth_views import ground_truth_check
+from core.ui.page import show_chart
 
 task, lang = task_page.start("depth-estimation")
 
@@ -24,19 +25,21 @@ if image is not None and refs:
         result = task_page.run_model(lang, task, refs[0], image)
         if result is not None:
             unit = t(lang, "depth.metres" if result.metric else "depth.relative")
-            st.plotly_chart(depth_heatmap(result.depth, colour_map, unit), key="dep_map")
+            show_chart(lang, st, depth_heatmap(result.depth, colour_map, unit), key="dep_map")
             kind = t(lang, "depth.kind_metric" if result.metric else "depth.kind_relative")
             task_page.run_caption(lang, result, kind)
     if result is not None:
         if show_3d:
             axis = t(lang, "depth.nearness")
-            st.plotly_chart(depth_surface(result.nearness(), image.image, axis), key="dep_3d_view")
+            show_chart(
+                lang, st, depth_surface(result.nearness(), image.image, axis), key="dep_3d_view"
+            )
         task_page.code_expander(lang, task, refs[0], image)
 
 task_page.lesson_section(lang, "depth.relative_title", "depth.relative_text")
 lesson_model = ModelRef("Intel/zoedepth-nyu-kitti", task.id)
 lesson_image = image or sample_photo("motorcycle")
-st.code(task_code(lesson_model, lesson_image, depth_snippet()), language="python")
+st.code(task_code(lesson_model, lesson_image, depth_snippet(), lang), language="python")
 
 task_page.lesson_section(lang, "depth.truth_title", "depth.truth_text")
 if st.toggle(t(lang, "depth.truth_run"), key="dep_truth") and refs:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
@@ -27,8 +27,9 @@ if image is not None and refs:
             hidden = st.multiselect(t(lang, "segmentation.hide"), labels, key="seg_hidden")
             st.image(overlay(image.image, result.segments, set(hidden), opacity),
                      output_format="JPEG")  # fmt: skip
-            found = t(lang, "segmentation.found", segments=len(result.segments),
-                      classes=len(labels))  # fmt: skip
+            segments = tn(lang, "segmentation.segments", len(result.segments))
+            classes = tn(lang, "segmentation.classes", len(labels))
+            found = t(lang, "segmentation.found", segments=segments, classes=classes)
             task_page.run_caption(lang, result, found)
     if result is not None:
         legend_and_table(lang, result)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, word_in
 from core.ui.page import page_start
 from core.ui.quickdraw_views import (
@@ -33,6 +33,7 @@ if source == "bucket":
                           index=QUICKDRAW_WORDS.index("cat"),
                           format_func=lambda name: word_in(lang, name), key="qd_word")  # fmt: skip
     fmt = middle.radio(t(lang, "quickdraw.format"), ["raw", "simplified"], horizontal=True,
+                       format_func=lambda name: t(lang, f"quickdraw.format_{name}"),
                        key="qd_format")  # fmt: skip
     count = right.slider(t(lang, "quickdraw.count"), 10, 500, 100, 10, key="qd_count")
     loaded = load_drawings(lang, word, fmt, count)
@@ -42,7 +43,7 @@ else:
 if loaded is not None:
     drawings, skipped = loaded
     if skipped:
-        st.warning(t(lang, "quickdraw.skipped", skipped=skipped))
+        st.warning(tn(lang, "quickdraw.skipped", skipped))
     shown = filtered(lang, drawings)
     if not shown:
         st.info(t(lang, "quickdraw.none_left"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.i18n import t
+from core.i18n import t, tn
 from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_name
 from tests.support.app import open_page
@@ -98,10 +98,10 @@ def test_raw_vs_simplified_with_our_rdp(explorer):
 def test_statistics_and_comparison(explorer):
     at = explorer.run()
     at.multiselect(key="qd_compare").set_value(["dog"]).run()
-    summary = at.dataframe[0].value
+    summary = at.dataframe[0].value.set_index("Category")
     assert list(summary.index) == ["cat", "dog"]
     dogs = read_ndjson((DATA / "raw" / "dog.ndjson").read_bytes().splitlines())[0]
-    assert summary.loc["dog", "strokes"] == round(sum(len(d.strokes) for d in dogs) / 10, 2)
+    assert summary.loc["dog", "Strokes (mean)"] == f"{sum(len(d.strokes) for d in dogs) / 10:.1f}"
     world = next(c for c in plotly_specs(at) if c["data"][0]["type"] == "choropleth")
     assert "USA" in world["data"][0]["locations"]
 
@@ -117,7 +117,7 @@ def test_offline_message_and_local_file(explorer, monkeypatch):
     data = (DATA / "raw" / "cat.ndjson").read_bytes() + b"\n{broken\n"
     at.file_uploader(key="qd_upload").set_value(("cat.ndjson", data, "application/x-ndjson"))
     at.run()
-    assert [w.value for w in at.warning] == [t("es", "quickdraw.skipped", skipped=1)]
+    assert [w.value for w in at.warning] == [tn("es", "quickdraw.skipped", 1)]
     assert metrics(at)["País"] == country_name(cats()[0].countrycode, "es")
     assert metrics(at)["País"] != cats()[0].countrycode  # a name, in Spanish, not a code
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import LANGUAGES, t
+from core.i18n import LANGUAGES, catalogue, t
 from core.models.registry import DEFAULT_MODELS, MODELS, TASKS, models_for
 from core.tasks.image_input import SAMPLE_PHOTOS
 
@@ -39,9 +39,20 @@ def test_classification_models_are_the_courses():
 def test_every_model_entry_is_complete():
     for model in MODELS.values():
         assert model.task in TASKS
-        assert model.architecture and model.licence and model.training_data
+        for lang in LANGUAGES:  # the models tables' facts, in each language
+            for fact in ("architecture", "training_data", "licence", "note"):
+                key = (
+                    f"model_note.{model.id}" if fact == "note" else f"model_facts.{model.id}.{fact}"
+                )
+                assert t(lang, key).strip(), (lang, key)
         assert model.params_millions > 0 and model.download_mb > 0
         assert model.card_url == f"https://huggingface.co/{model.id}"
+
+
+def test_the_facts_catalogues_name_only_registry_models():
+    for lang in LANGUAGES:
+        described = {key.split(".")[1] for key in catalogue(lang) if key.startswith("model_facts.")}
+        assert described == set(MODELS)
 
 
 def test_task_pages_exist():

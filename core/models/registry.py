@@ -3,8 +3,9 @@
 Like transformers' `SUPPORTED_TASKS`, each task entry names its implementation (run function,
 typed result, code snippet), the architectures that solve it, its default model and its page;
 every caller reads these tables. Adding a model is one `ModelSpec` entry (plus its teaching
-note, `model_note.<id>`, in each language catalogue); adding a task is one `TaskSpec` entry (see
-the README). Texts a student reads live in the catalogues (`core/locales/`), keyed by these ids.
+note, `model_note.<id>`, and its facts, `model_facts.<id>`, in each language catalogue); adding
+a task is one `TaskSpec` entry (see the README). Texts a student reads live in the catalogues
+(`core/locales/`), keyed by these ids.
 """
 
 from __future__ import annotations
@@ -55,11 +56,8 @@ class ModelSpec:
 
     id: str
     task: str
-    architecture: str
     params_millions: float
     download_mb: int
-    licence: str
-    training_data: str
     # `main` everywhere but DETR (whose main needs timm). Pinning each model to a commit hash
     # is the aim, but no hash of a main head is known here: the Hub cannot be reached, and the
     # hashes the replicas' notes cite (../shared/hub-replicas/*/SOURCE.txt) are those of single
@@ -156,162 +154,111 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(
             id="google/vit-base-patch16-224",
             task="image-classification",
-            architecture="ViT-Base/16 (Vision Transformer)",
             params_millions=86.6,
             download_mb=346,
-            licence="Apache-2.0",
-            training_data="ImageNet-21k → ImageNet-1k",
         ),
         ModelSpec(
             id="microsoft/resnet-50",
             task="image-classification",
-            architecture="ResNet-50 v1.5 (CNN)",
             params_millions=25.6,
             download_mb=102,
-            licence="Apache-2.0",
-            training_data="ImageNet-1k",
         ),
         ModelSpec(
             id="facebook/deit-base-patch16-224",
             task="image-classification",
-            architecture="DeiT-Base/16 (data-efficient ViT)",
             params_millions=86.6,
             download_mb=346,
-            licence="Apache-2.0",
-            training_data="ImageNet-1k",
         ),
         ModelSpec(
             id="apple/mobilevit-small",
             task="image-classification",
-            architecture="MobileViT-S (CNN + Transformer, mobile)",
             params_millions=5.6,
             download_mb=22,
-            licence="Apple Sample Code License",
-            training_data="ImageNet-1k",
         ),
         ModelSpec(
             id="omarques/autotrain-dogs-and-cats-1527055142",
             task="image-classification",
-            architecture="ViT-Base/16, fine-tuned with AutoTrain",
             params_millions=85.8,
             download_mb=343,
-            licence="not stated on the model card",
-            training_data="omarques/autotrain-data-dogs-and-cats (2 classes)",
         ),
         ModelSpec(
             id="facebook/detr-resnet-50",
             task="object-detection",
-            architecture="DETR (ResNet-50 + Transformer encoder-decoder)",
             params_millions=41.3,
             download_mb=167,
-            licence="Apache-2.0",
-            training_data="COCO 2017 detection (118k images, 80 classes)",
             revision="no_timm",  # main's config asks for a timm backbone
         ),
         ModelSpec(
             id="hustvl/yolos-small",
             task="object-detection",
-            architecture="YOLOS-S (a plain ViT that detects)",
             params_millions=30.7,
             download_mb=123,
-            licence="Apache-2.0",
-            training_data="ImageNet-1k → COCO 2017 detection",
         ),
         ModelSpec(
             id="hustvl/yolos-tiny",
             task="object-detection",
-            architecture="YOLOS-Ti (a tiny ViT that detects)",
             params_millions=6.5,
             download_mb=26,
-            licence="Apache-2.0",
-            training_data="ImageNet-1k → COCO 2017 detection",
         ),
         ModelSpec(
             id="PekingU/rtdetr_r18vd",
             task="object-detection",
-            architecture="RT-DETR (ResNet-18, real-time DETR)",
             params_millions=20.2,
             download_mb=81,
-            licence="Apache-2.0",
-            training_data="COCO 2017 detection",
         ),
         ModelSpec(
             id="depth-anything/Depth-Anything-V2-Small-hf",
             task="depth-estimation",
-            architecture="Depth Anything V2 Small (DINOv2 ViT-S + DPT head)",
             params_millions=24.8,
             download_mb=99,
-            licence="Apache-2.0",
-            training_data="595k synthetic labelled + 62M real unlabelled images",
         ),
         ModelSpec(
             id="Intel/dpt-hybrid-midas",
             task="depth-estimation",
-            architecture="DPT-Hybrid (ResNet-50 + ViT, MiDaS 3.0)",
             params_millions=123,
             download_mb=490,
-            licence="Apache-2.0",
-            training_data="MIX 6 (1.4M images, 10 datasets)",
         ),
         ModelSpec(
             id="Intel/dpt-large",
             task="depth-estimation",
-            architecture="DPT-Large (ViT-L/16, MiDaS 3.0)",
             params_millions=343,
             download_mb=1370,
-            licence="Apache-2.0",
-            training_data="MIX 6 (1.4M images, 10 datasets)",
         ),
         ModelSpec(
             id="Intel/zoedepth-nyu-kitti",
             task="depth-estimation",
-            architecture="ZoeDepth (BEiT-L + metric bins heads)",
             params_millions=345,
             download_mb=1380,
-            licence="MIT",
-            training_data="MIX 12 (relative) → NYU Depth v2 + KITTI (metric)",
             metric_depth=True,
         ),
         ModelSpec(
             id="nvidia/segformer-b0-finetuned-ade-512-512",
             task="image-segmentation",
-            architecture="SegFormer-B0 (MiT-b0 + MLP decoder)",
             params_millions=3.8,
             download_mb=15,
-            licence="NVIDIA Source Code License (other)",
-            training_data="ADE20K (150 classes)",
             subtasks=("semantic",),
         ),
         ModelSpec(
             id="facebook/mask2former-swin-tiny-coco-panoptic",
             task="image-segmentation",
-            architecture="Mask2Former (Swin-T backbone)",
             params_millions=47.4,
             download_mb=190,
-            licence="other (see the model card)",
-            training_data="COCO 2017 panoptic (133 classes)",
             extra_packages=("scipy",),
             subtasks=("panoptic", "instance", "semantic"),
         ),
         ModelSpec(
             id="facebook/detr-resnet-50-panoptic",
             task="image-segmentation",
-            architecture="DETR (ResNet-50) + mask head",
             params_millions=42.9,
             download_mb=172,
-            licence="Apache-2.0",
-            training_data="COCO 2017 panoptic",
             extra_packages=("timm", "scipy"),
             subtasks=("panoptic",),
         ),
         ModelSpec(
             id="kmewhort/beit-sketch-classifier",
             task="image-classification",
-            architecture="BEiT-Base/16, fine-tuned on sketches",
             params_millions=86.0,
             download_mb=348,
-            licence="Apache-2.0",
-            training_data="Quick, Draw! (345 classes)",
             doodle_ink="black",
             doodle_size=224,
         ),
@@ -329,12 +276,19 @@ class PageSpec:
 
 
 APP_ICON = "👁️"
+HOME = PageSpec("pages/0_Home_Page.py", "app.home", APP_ICON)
 OTHER_PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
     PageSpec("pages/6_Train_Your_Own.py", "train.name", "🧠"),
     PageSpec("pages/7_Pictionary.py", "pictionary.name", "🎨"),
     PageSpec("pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
 )
+
+
+def all_pages() -> list[PageSpec]:
+    """Every page in the sidebar's order: Home, the tasks' pages, then the others."""
+    tasks = [PageSpec(task.page, f"tasks.{task.id}.name", task.icon) for task in TASKS.values()]
+    return [HOME, *tasks, *OTHER_PAGES]
 
 
 def page_icon(title: str) -> str:

@@ -10,7 +10,7 @@ from core.quickdraw.training import EpochStats
 
 
 def learning_curves(
-    history: list[EpochStats], titles: tuple[str, str], names: tuple[str, str]
+    history: list[EpochStats], titles: tuple[str, str], names: tuple[str, str], epoch: str
 ) -> go.Figure:
     """Loss and accuracy per epoch, training against validation."""
     epochs = [s.epoch for s in history]
@@ -27,7 +27,7 @@ def learning_curves(
                            line={"color": colour}, showlegend=column == 1),
                 row=1, col=column,
             )  # fmt: skip
-    figure.update_xaxes(title_text="epoch", dtick=1)
+    figure.update_xaxes(title_text=epoch, dtick=1)
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 40})
     return figure

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from core.i18n import number, percent
 from core.result_cache import ResultCache
 from core.tasks.classification import Prediction
 from core.tasks.colours import label_colour
@@ -18,8 +19,8 @@ from core.tasks.detection import Box, Detection
 DISPLAY_WIDTH = 800  # images are sent to the browser no wider than this
 
 
-def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figure:
-    """Horizontal bars in percent, the most probable class on top."""
+def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str, lang: str = "en") -> go.Figure:
+    """Horizontal bars in percent, the most probable class on top (numbers written for `lang`)."""
     labels = [p.label for p in predictions]
     percents = [round(p.score * 100, 2) for p in predictions]
     figure = go.Figure(
@@ -27,7 +28,7 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str) -> go.Figur
             x=percents,
             y=labels,
             orientation="h",
-            text=[f"{value:.1f} %" for value in percents],
+            text=[percent(lang, p.score, 1) for p in predictions],
             textposition="auto",
             marker_color="#ff9d00",
             hovertemplate="%{y}: %{x:.2f} %<extra></extra>",
@@ -90,7 +91,7 @@ def _label(x: float, y: float, text: str, colour: str, filled: bool) -> dict:
 # Figures are built in one call from plain dicts: adding traces one by one makes plotly
 # revalidate the whole figure each time, which dominated a slider rerun.
 def detections_figure(
-    image: Image.Image, detections: tuple[Detection, ...], key: str | None = None
+    image: Image.Image, detections: tuple[Detection, ...], key: str | None = None, lang: str = "en"
 ) -> go.Figure:
     """The image with a box, label and score per detection; hover shows the box."""
     source, scale = image_source(image, key)
@@ -101,13 +102,12 @@ def detections_figure(
         colour = label_colour(d.label)
         b = d.box
         hover = (
-            f"<b>{d.label}</b> {d.score:.1%}<br>"
+            f"<b>{d.label}</b> {percent(lang, d.score, 1)}<br>"
             f"x {b.xmin:.0f}–{b.xmax:.0f}, y {b.ymin:.0f}–{b.ymax:.0f}"
         )
         traces.append(_rectangle(b, scale, colour, d.label, hover))
-        labels.append(
-            _label(b.xmin * scale, b.ymin * scale, f"{d.label} {d.score:.0%}", colour, True)
-        )
+        text = f"{d.label} {percent(lang, d.score)}"
+        labels.append(_label(b.xmin * scale, b.ymin * scale, text, colour, True))
     layout = {
         "xaxis": {"visible": False, "range": [0, width]},
         "yaxis": {"visible": False, "range": [height, 0], "scaleanchor": "x"},
@@ -133,7 +133,9 @@ def boxes_figure(boxes: list[tuple[str, Box, str]], width: float, height: float)
     return go.Figure(data=traces, layout=layout)
 
 
-def pr_curves_figure(curves: list, recall_title: str, precision_title: str) -> go.Figure:
+def pr_curves_figure(
+    curves: list, recall_title: str, precision_title: str, lang: str = "en"
+) -> go.Figure:
     """Precision against recall per class, with each class's AP in the legend."""
     figure = go.Figure()
     for curve in curves:
@@ -141,7 +143,7 @@ def pr_curves_figure(curves: list, recall_title: str, precision_title: str) -> g
             go.Scatter(
                 x=[0.0, *curve.recalls], y=[1.0, *curve.precisions], mode="lines+markers",
                 line={"shape": "hv", "color": label_colour(curve.label)},
-                name=f"{curve.label} (AP {curve.average_precision:.2f})",
+                name=f"{curve.label} (AP {number(lang, curve.average_precision, 2)})",
             )
         )  # fmt: skip
     figure.update_layout(
@@ -196,7 +198,7 @@ def depth_surface(nearness: np.ndarray, image: Image.Image, axis: str) -> go.Fig
     return figure
 
 
-def shares_bars(shares: list, axis_title: str, instances_title: str) -> go.Figure:
+def shares_bars(shares: list, axis_title: str, instances_title: str, lang: str = "en") -> go.Figure:
     """The legend: each class in its overlay colour, with its share of the image."""
     figure = go.Figure(
         go.Bar(
@@ -204,7 +206,7 @@ def shares_bars(shares: list, axis_title: str, instances_title: str) -> go.Figur
             y=[s.label for s in shares],
             orientation="h",
             marker_color=[label_colour(s.label) for s in shares],
-            text=[f"{s.share:.1%}" for s in shares],
+            text=[percent(lang, s.share, 1) for s in shares],
             customdata=[s.instances for s in shares],
             hovertemplate="%{y}: %{x:.1f} %<br>"
             + instances_title

@@ -1,15 +1,19 @@
 """The Python that reproduces what a page shows, with the public `transformers.pipeline` API.
 
 Every script has the same frame (open the image, build the pipeline, call it); each task gives
-only its body (`SnippetBody`), declared beside its run function in the registry.
+only its body (`SnippetBody`), declared beside its run function in the registry. Comments are
+written as catalogue keys (`«snippet.decode_smaller»`) and read in the student's language when
+the script is put together, so a Spanish student reads Spanish comments.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.i18n import t
 from core.tasks.image_input import SAMPLE_PHOTOS, InputImage
 from core.tasks.segmentation import INPUT_SIDE
 
@@ -31,6 +35,14 @@ class SnippetBody:
     before_call: tuple[str, ...] = ()  # lines between building the pipeline and calling it
 
 
+_COMMENT = re.compile(r"«([\w.]+)»")
+
+
+def _comment(key: str) -> str:
+    """A comment, as the catalogue key `task_code` reads in the student's language."""
+    return f"  # «{key}»"
+
+
 def _quote(text: str) -> str:
     """A Python string literal in double quotes, whatever the text holds."""
     return json.dumps(text, ensure_ascii=False)
@@ -50,18 +62,19 @@ def image_code(image: InputImage) -> list[str]:
     lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
     side = image.draft_side
     if image.drafted:
-        lines.append(f'image.draft("RGB", ({side}, {side}))  # decode a big JPEG smaller')
+        lines.append(f'image.draft("RGB", ({side}, {side})){_comment("snippet.decode_smaller")}')
     lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
     if image.drafted:
         lines += [
-            f"if min(image.size) >= {2 * side}:  # keep no more than the model needs",
+            f"if min(image.size) >= {2 * side}:{_comment('snippet.no_more_than_needed')}",
             f"    image = image.reduce(min(image.size) // {side})",
         ]
     return lines
 
 
-def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody) -> str:
-    """The script that reproduces a page's result: the image, the pipeline, the task's body."""
+def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody, lang: str = "en") -> str:
+    """The script that reproduces a page's result: the image, the pipeline, the task's body,
+    its comments in `lang`."""
     revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
     lines = [
         *image_code(image),
@@ -72,7 +85,7 @@ def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody) -> str:
         *body.before_call,
         *body.lines,
     ]
-    return "\n".join(lines)
+    return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))
 
 
 def classification_snippet(top_k: int) -> SnippetBody:
@@ -103,9 +116,9 @@ def depth_snippet() -> SnippetBody:
         "depth_estimator",
         (
             "result = depth_estimator(image)",
-            'depth = result["predicted_depth"]  # a tensor, one value per pixel',
+            'depth = result["predicted_depth"]' + _comment("snippet.depth_tensor"),
             "print(depth.shape, float(depth.min()), float(depth.max()))",
-            'result["depth"].save("depth.png")  # the same map as a grey image',
+            'result["depth"].save("depth.png")' + _comment("snippet.depth_grey"),
         ),
     )
 
@@ -119,7 +132,6 @@ def segmentation_snippet(subtask: str) -> SnippetBody:
             '    print(segment["label"], segment["score"], segment["mask"].size)',
         ),
         before_call=(
-            f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))"
-            f"  # masks at most {INPUT_SIDE} px a side",
+            f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),
         ),
     )

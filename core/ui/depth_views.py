@@ -10,6 +10,7 @@ from core.models.registry import TaskSpec
 from core.tasks.charts import depth_heatmap
 from core.tasks.depth import compare_with_disparity, motorcycle_disparity
 from core.tasks.image_input import sample_photo
+from core.ui.page import show_chart
 from core.ui.runs import run_cached
 
 
@@ -30,7 +31,7 @@ def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str
     disparity = t(lang, "depth.disparity")
     with truth:
         st.markdown(f"**{t(lang, 'depth.ground_truth')}**")
-        st.plotly_chart(depth_heatmap(comparison.target, colour_map, disparity), key="dep_gt")
+        show_chart(lang, st, depth_heatmap(comparison.target, colour_map, disparity), key="dep_gt")
     with prediction:
         st.markdown(f"**{t(lang, 'depth.aligned')}**")
-        st.plotly_chart(depth_heatmap(comparison.aligned, colour_map, disparity), key="dep_al")
+        show_chart(lang, st, depth_heatmap(comparison.aligned, colour_map, disparity), key="dep_al")

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import number, t
 from core.tasks.charts import boxes_figure, pr_curves_figure
 from core.tasks.detection import Box
 from core.tasks.detection_metrics import (
@@ -18,6 +21,7 @@ from core.tasks.detection_metrics import (
     pr_curve,
     precision_recall,
 )
+from core.ui.page import show_chart
 
 
 def iou_playground(lang: str) -> float:
@@ -32,10 +36,10 @@ def iou_playground(lang: str) -> float:
             y = st.slider(f"{name} · y", 0, 60, start[2:], key=f"det_iou_{name}_y")
             boxes.append(Box(x[0], y[0], x[1], y[1]))
     value = iou(*boxes)
-    st.metric("IoU", f"{value:.3f}")
+    st.metric("IoU", number(lang, value, 3))
     colours = ("#4363d8", "#e6194b")
     figure = boxes_figure([(n, b, c) for n, b, c in zip("AB", boxes, colours)], 100, 60)
-    st.plotly_chart(figure, key="det_iou_chart")
+    show_chart(lang, st, figure, key="det_iou_chart")
     return value
 
 
@@ -46,45 +50,58 @@ def metrics_playground(lang: str) -> None:
     score = st.slider(t(lang, "detection.score_threshold"), 0.0, 1.0, 0.5, 0.05,
                       key="det_pr_score")  # fmt: skip
     iou_threshold = st.radio(t(lang, "detection.iou_threshold"), [0.5, 0.75], horizontal=True,
-                             key="det_pr_iou")  # fmt: skip
+                             format_func=lambda v: number(lang, v), key="det_pr_iou")  # fmt: skip
     kept = tuple(d for d in EXAMPLE_DETECTIONS if d.score >= score)
     matches = match_detections(kept, EXAMPLE_TRUTHS, iou_threshold)
-    scene = [
-        (f"{g.label} ({t(lang, 'detection.truth')})", g.box, "#3cb44b") for g in EXAMPLE_TRUTHS
-    ]
+    scene_name = partial(scene_label, lang)
+    scene = [(f"{scene_name(g.label)} ({t(lang, 'detection.truth')})", g.box, "#3cb44b")
+             for g in EXAMPLE_TRUTHS]  # fmt: skip
     scene += [
-        (f"{m.detection.label} {m.detection.score:.2f} {'TP' if m.true_positive else 'FP'}",
+        (f"{scene_name(m.detection.label)} {number(lang, m.detection.score, 2)} "
+         f"{'TP' if m.true_positive else 'FP'}",
          m.detection.box, "#4363d8" if m.true_positive else "#e6194b")
         for m in matches
     ]  # fmt: skip
-    st.plotly_chart(boxes_figure(scene, 100, 60), key="det_pr_scene")
+    show_chart(lang, st, boxes_figure(scene, 100, 60), key="det_pr_scene")
     precision, recall, tp, fp, fn = precision_recall(
         EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, score, iou_threshold
     )
     columns = st.columns(5)
     columns[0].metric(
-        t(lang, "detection.precision"), "—" if precision is None else f"{precision:.2f}"
+        t(lang, "detection.precision"), "—" if precision is None else number(lang, precision, 2)
     )
-    columns[1].metric(t(lang, "detection.recall"), f"{recall:.2f}")
+    columns[1].metric(t(lang, "detection.recall"), number(lang, recall, 2))
     for column, name, value in zip(columns[2:], ("TP", "FP", "FN"), (tp, fp, fn)):
         column.metric(name, value)
 
     labels = sorted({g.label for g in EXAMPLE_TRUTHS})
     curves = [
-        pr_curve(EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, label, iou_threshold) for label in labels
+        replace(curve, label=scene_name(curve.label))
+        for curve in (
+            pr_curve(EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, label, iou_threshold) for label in labels
+        )
     ]
-    st.plotly_chart(
-        pr_curves_figure(curves, t(lang, "detection.recall"), t(lang, "detection.precision")),
+    show_chart(
+        lang,
+        st,
+        pr_curves_figure(curves, t(lang, "detection.recall"), t(lang, "detection.precision"), lang),
         key="det_pr_curves",
     )
     rows = []
     for threshold in (0.5, 0.75):
         mean, per_class = mean_average_precision(EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, threshold)
-        rows.append({"IoU": threshold, **{f"AP {k}": round(v, 3) for k, v in per_class.items()},
-                     "mAP": round(mean, 3)})  # fmt: skip
+        rows.append({"IoU": number(lang, threshold),
+                     **{f"AP {scene_name(k)}": number(lang, v, 3) for k, v in per_class.items()},
+                     "mAP": number(lang, mean, 3)})  # fmt: skip
     st.markdown(t(lang, "detection.map_text"))
     st.dataframe(pd.DataFrame(rows).rename(columns={"IoU": t(lang, "detection.iou_threshold")}),
                  hide_index=True, key="det_map_table")  # fmt: skip
+
+
+def scene_label(lang: str, label: str) -> str:
+    """A class of the practice scene in the student's language (the scene is ours, not a
+    model's: its classes are translated, where a model's own labels are not)."""
+    return t(lang, f"detection.scene_label.{label}")
 
 
 def counts_table(lang: str, counts: dict[str, int]) -> pd.DataFrame:

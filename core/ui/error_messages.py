@@ -9,6 +9,7 @@ from streamlit.errors import StreamlitDuplicateElementKey
 
 from core.i18n import t
 from core.models.model_ref import RETRYABLE, ModelError
+from core.models.registry import TASKS
 from core.ui.page import escape_markdown
 
 
@@ -22,6 +23,7 @@ def show_model_error(lang: str, err: ModelError, task: str) -> None:
             model=escape_markdown(err.model_id),
             detail=escape_markdown(err.detail),
             task=task,
+            task_name=t(lang, f"tasks.{task}.name").lower() if task in TASKS else task,
         )
     )
     if err.reason in RETRYABLE:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import settings
-from core.i18n import t
+from core.i18n import number, percent, t
 from core.models.hub_download import TRAINED
 from core.models.model_ref import ModelError, ModelRef
 from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
@@ -30,6 +30,7 @@ from core.quickdraw.saved_models import saved_models
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
 from core.ui.error_messages import show_model_error
+from core.ui.page import show_chart
 from core.ui.pickers import image_picker
 from core.ui.runs import model_answer, model_labels, run_cached
 from core.ui.shared import models_folder, shared_results
@@ -91,7 +92,7 @@ def _bars(lang: str, result: ClassificationResult, key: str) -> None:
     from core.tasks.classification import Prediction
 
     shown = tuple(Prediction(word_in(lang, p.label), p.score) for p in result.top(TOP))
-    st.plotly_chart(top_k_bars(shown, t(lang, "classification.chart_axis")), key=key)
+    show_chart(lang, st, top_k_bars(shown, t(lang, "classification.chart_axis"), lang), key=key)
 
 
 @st.fragment
@@ -140,9 +141,9 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     if game.current is None:
         game.start_round(now)
     current = game.current
-    number = len(game.rounds)
-    st.subheader(t(lang, "pictionary.draw_word", word=word_in(lang, current.word), number=number,
-                   rounds=ROUNDS))  # fmt: skip
+    round_number = len(game.rounds)
+    word = word_in(lang, current.word)
+    st.subheader(t(lang, "pictionary.draw_word", word=word, number=round_number, rounds=ROUNDS))
     remaining = game.remaining(now)
     st.progress(remaining / game.round_seconds, text=t(lang, "pictionary.seconds_left",
                                                        seconds=round(remaining)))  # fmt: skip
@@ -187,8 +188,10 @@ def dogs_and_cats_tab(lang: str) -> None:
         with right:
             for prediction in result.predictions:
                 right.metric(
-                    t(lang, f"pictionary.label_{prediction.label}"), f"{prediction.score:.1%}"
+                    t(lang, f"pictionary.label_{prediction.label}"),
+                    percent(lang, prediction.score, 1),
                 )
-            st.dataframe(pd.DataFrame([{"label": p.label, "score": round(p.score, 4)}
+            st.dataframe(pd.DataFrame([{t(lang, "pictionary.col_label"): p.label,
+                                        t(lang, "pictionary.col_score"): number(lang, p.score, 4)}
                                        for p in result.predictions]), hide_index=True,
                          key="pic_dc_table")  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+import pandas as pd
 import streamlit as st
 
 from core.config import settings
-from core.i18n import t
+from core.i18n import number, percent, t
 from core.quickdraw.charts import (
     distribution,
     grid_figure,
@@ -13,10 +16,11 @@ from core.quickdraw.charts import (
     strokes_figure,
     world_map,
 )
-from core.quickdraw.formats import Drawing, simplify
+from core.quickdraw.formats import Drawing, simplify, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.error_messages import retry_button
+from core.ui.page import show_chart
 from core.ui.shared import shared_results
 
 GRID_MAX = 100  # thumbnails shown at once
@@ -95,13 +99,17 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
         st.session_state["qd_pick"] = 1
     hover = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in enumerate(shown, start=1)]
-    st.plotly_chart(grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
+    show_chart(lang, st, grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
                     selection_mode="points")  # fmt: skip
     st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
-    number = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
-    drawing = shown[int(number) - 1]
+    position = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
+    drawing = shown[int(position) - 1]
     cells = [*st.columns(3), *st.columns(3)]  # two rows: a date needs the room
-    seconds = "—" if drawing.duration_ms is None else f"{drawing.duration_ms / 1000:.1f} s"
+    seconds = (
+        "—"
+        if drawing.duration_ms is None
+        else t(lang, "quickdraw.seconds_value", seconds=drawing.duration_ms / 1000)
+    )
     facts = (
         (t(lang, "quickdraw.country"), country_name(drawing.countrycode, lang)),
         (t(lang, "quickdraw.date"), drawing.timestamp[:10]),
@@ -127,7 +135,8 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
     chosen = st.multiselect(t(lang, "quickdraw.replay_pick"), numbers, default=default,
                             max_selections=4, key="qd_replay")  # fmt: skip
     speed = st.select_slider(t(lang, "quickdraw.speed"), [0.5, 1.0, 2.0, 4.0], value=1.0,
-                             format_func=lambda s: f"× {s:g}", key="qd_speed")  # fmt: skip
+                             format_func=lambda s: f"× {number(lang, s)}",
+                             key="qd_speed")  # fmt: skip
     if not chosen:
         return
     selected = [drawings[n - 1] for n in chosen]
@@ -135,7 +144,7 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
         st.caption(t(lang, "quickdraw.untimed"))
     titles = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in zip(chosen, selected)]
     figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸")
-    st.plotly_chart(figure, key="qd_replay_chart")
+    show_chart(lang, st, figure, key="qd_replay_chart")
 
 
 def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> None:
@@ -164,7 +173,7 @@ def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> Non
         ),
         (columns[2], ours, t(lang, "quickdraw.ours_title", epsilon=epsilon, points=ours_points)),
     ):
-        column.plotly_chart(strokes_figure(strokes, title), key=f"qd_strokes_{title[:12]}")
+        show_chart(lang, column, strokes_figure(strokes, title), key=f"qd_strokes_{title[:12]}")
 
 
 def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None:
@@ -172,15 +181,39 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     st.subheader(t(lang, "quickdraw.stats_title"))
     table = drawings_table(drawings + extra)
     own = table[table["word"] == drawings[0].word] if drawings else table
+    table["word"] = table["word"].map(partial(word_in, lang))  # the legends name categories
     left, right = st.columns([3, 1])
-    left.plotly_chart(
-        world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")), key="qd_map"
+    show_chart(
+        lang,
+        left,
+        world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")),
+        key="qd_map",
     )
-    right.metric(t(lang, "quickdraw.share_recognized"), f"{own['recognized'].mean():.0%}")
+    right.metric(t(lang, "quickdraw.share_recognized"), percent(lang, own["recognized"].mean()))
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
     for column, name in zip(st.columns(3), ("strokes", "points", "seconds")):
         if table[name].notna().any():
             label = t(lang, f"quickdraw.{name}")
-            column.plotly_chart(distribution(table, name, label), key=f"qd_hist_{name}")
-    summary = table.groupby("word")[["recognized", "strokes", "points", "seconds"]].mean().round(2)
-    st.dataframe(summary, key="qd_summary")
+            show_chart(lang, column, distribution(table, name, label), key=f"qd_hist_{name}")
+    st.dataframe(summary_table(lang, table), hide_index=True, key="qd_summary")
+
+
+def summary_table(lang: str, table: pd.DataFrame) -> pd.DataFrame:
+    """One row per category: the share recognized and the mean strokes, points and seconds,
+    headed and written in the student's language."""
+    means = table.groupby("word")[["recognized", "strokes", "points", "seconds"]].mean()
+    rows = []
+    for word, row in means.iterrows():
+        rows.append(
+            {
+                t(lang, "quickdraw.col_word"): word,
+                t(lang, "quickdraw.recognized"): percent(lang, row["recognized"]),
+                **{
+                    t(lang, f"quickdraw.mean_{name}"): "—"
+                    if pd.isna(row[name])
+                    else number(lang, row[name], 1)
+                    for name in ("strokes", "points", "seconds")
+                },
+            }
+        )
+    return pd.DataFrame(rows)

@@ -9,7 +9,8 @@ import uuid
 import streamlit as st
 
 from core.config import settings
-from core.i18n import t
+from core.i18n import percent, t
+from core.quickdraw.formats import word_in
 from core.quickdraw.saved_models import (
     ModelChanged,
     delete_model,
@@ -75,8 +76,10 @@ def manage_section(lang: str) -> None:
         return
     st.subheader(t(lang, "train.saved_title"))
     st.dataframe(
-        [{t(lang, "train.col_name"): m["name"], t(lang, "train.col_words"): ", ".join(m["words"]),
-          t(lang, "train.validation_accuracy"): f"{m['validation_accuracy']:.1%}"} for m in models],
+        [{t(lang, "train.col_name"): m["name"], t(lang, "train.col_words"):
+              ", ".join(word_in(lang, word) for word in m["words"]),
+          t(lang, "train.validation_accuracy"): percent(lang, m["validation_accuracy"], 1)}
+         for m in models],
         hide_index=True, key="tr_saved_table",
     )  # fmt: skip
     # Each model is named by its identity (name@version), never by its place in a list that

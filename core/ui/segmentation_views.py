@@ -8,6 +8,7 @@ import streamlit as st
 from core.i18n import t
 from core.tasks.charts import shares_bars
 from core.tasks.segmentation import SegmentationResult
+from core.ui.page import show_chart
 
 
 def legend_and_table(lang: str, result: SegmentationResult) -> None:
@@ -19,7 +20,7 @@ def legend_and_table(lang: str, result: SegmentationResult) -> None:
     legend, table = st.columns([3, 2])
     instances = t(lang, "segmentation.col_instances")
     share = t(lang, "segmentation.share")
-    legend.plotly_chart(shares_bars(shares, share, instances), key="seg_legend")
+    show_chart(lang, legend, shares_bars(shares, share, instances, lang), key="seg_legend")
     rows = [
         {t(lang, "detection.col_class"): s.label, instances: s.instances, share: f"{s.share:.1%}"}
         for s in shares

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.i18n import t
+from core.i18n import number, percent, t
 from core.models.registry import models_for
 from core.tasks.classification import ClassificationResult
 
@@ -14,11 +14,12 @@ def models_table(lang: str, task: str) -> pd.DataFrame:
     rows = [
         {
             t(lang, "models.col_model"): spec.id,
-            t(lang, "models.col_architecture"): spec.architecture,
-            t(lang, "models.col_training"): spec.training_data,
-            t(lang, "models.col_params"): spec.params_millions,
-            t(lang, "models.col_download"): spec.download_mb,
-            t(lang, "models.col_licence"): spec.licence,
+            t(lang, "models.col_card"): spec.card_url,
+            t(lang, "models.col_architecture"): t(lang, f"model_facts.{spec.id}.architecture"),
+            t(lang, "models.col_training"): t(lang, f"model_facts.{spec.id}.training_data"),
+            t(lang, "models.col_params"): number(lang, spec.params_millions),
+            t(lang, "models.col_download"): number(lang, spec.download_mb),
+            t(lang, "models.col_licence"): t(lang, f"model_facts.{spec.id}.licence"),
             t(lang, "models.col_note"): t(lang, f"model_note.{spec.id}"),
         }
         for spec in models_for(task)
@@ -33,8 +34,8 @@ def comparison_table(lang: str, results: list[ClassificationResult]) -> pd.DataF
             {
                 t(lang, "models.col_model"): result.run.model_id,
                 t(lang, "classification.col_top"): result.predictions[0].label,
-                t(lang, "classification.col_score"): f"{result.predictions[0].score:.1%}",
-                t(lang, "classification.col_seconds"): round(result.run.seconds, 3),
+                t(lang, "classification.col_score"): percent(lang, result.predictions[0].score, 1),
+                t(lang, "classification.col_seconds"): number(lang, result.run.seconds, 3),
             }
             for result in results
         ]

@@ -69,7 +69,7 @@ def code_expander(
 ) -> None:
     """The Python that reproduces the result, with the page's image, model and options."""
     with st.expander(t(lang, "task_page.code_title"), expanded=expanded):
-        st.code(task_code(ref, image, task.snippet(*options)), language="python")
+        st.code(task_code(ref, image, task.snippet(*options), lang), language="python")
 
 
 def lesson_section(lang: str, title_key: str, text_key: str) -> None:
@@ -86,4 +86,9 @@ def applications(lang: str, task: TaskSpec) -> None:
 def models_section(lang: str, task: TaskSpec) -> None:
     """The registry's facts on the task's models."""
     st.header(t(lang, "models.table_title"))
-    st.dataframe(models_table(lang, task.id), hide_index=True)
+    card = st.column_config.LinkColumn(display_text=t(lang, "models.card_link"))
+    st.dataframe(
+        models_table(lang, task.id),
+        hide_index=True,
+        column_config={t(lang, "models.col_card"): card},
+    )

@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import settings
-from core.i18n import t
+from core.i18n import percent, t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, FormatError, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
 from core.quickdraw.training import (
@@ -32,7 +32,7 @@ from core.quickdraw.training import (
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
 from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
-from core.ui.page import escape_markdown
+from core.ui.page import escape_markdown, show_chart
 from core.ui.shared import shared_results, shared_trainings
 
 RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
@@ -168,7 +168,7 @@ def follow_training(lang: str) -> None:
             status.progress(0.0, text=t(lang, "train.training"))
         if len(view.history) != shown and view.history:
             shown = len(view.history)
-            curves.plotly_chart(_curves(lang, view.history), key=f"tr_live_{shown}")
+            show_chart(lang, curves, _curves(lang, view.history), key=f"tr_live_{shown}")
         time.sleep(0.25)
     status.empty()
     curves.empty()
@@ -194,7 +194,7 @@ def follow_training(lang: str) -> None:
 def _curves(lang: str, history):
     titles = (t(lang, "train.loss"), t(lang, "train.accuracy"))
     names = (t(lang, "train.train_set"), t(lang, "train.validation_set"))
-    return learning_curves(history, titles, names)
+    return learning_curves(history, titles, names, t(lang, "train.epoch"))
 
 
 def show_result(lang: str) -> None:
@@ -203,16 +203,22 @@ def show_result(lang: str) -> None:
     if result is None:
         return
     words = result.config.words
+    shown_words = [word_in(lang, word) for word in words]
     columns = st.columns(3)
-    columns[0].metric(t(lang, "train.validation_accuracy"), f"{result.validation_accuracy:.1%}")
+    columns[0].metric(
+        t(lang, "train.validation_accuracy"), percent(lang, result.validation_accuracy, 1)
+    )
     columns[1].metric(
         t(lang, "train.epochs_done"), f"{len(result.history)} / {result.config.epochs}"
     )
-    columns[2].metric(t(lang, "train.seconds"), f"{result.history[-1].seconds:.0f} s")
-    st.plotly_chart(_curves(lang, result.history), key="tr_curves")
+    columns[2].metric(
+        t(lang, "train.seconds"),
+        t(lang, "quickdraw.seconds_value", seconds=round(result.history[-1].seconds)),
+    )
+    show_chart(lang, st, _curves(lang, result.history), key="tr_curves")
     counts = confusion_matrix(result.validation_labels, result.validation_predictions, len(words))
     axes = (t(lang, "train.truth"), t(lang, "train.predicted"))
-    st.plotly_chart(confusion_heatmap(counts, words, axes), key="tr_confusion")
+    show_chart(lang, st, confusion_heatmap(counts, shown_words, axes), key="tr_confusion")
     pairs = most_confused(counts, words)
     if pairs:
         st.subheader(t(lang, "train.confused_title"))
@@ -221,9 +227,10 @@ def show_result(lang: str) -> None:
                 result.validation_predictions == words.index(guess)
             )
             examples = [255 - image for image in result.validation_images[mask][:8]]
-            label = t(lang, "train.confused", truth=truth, guess=guess)
+            names = {"truth": word_in(lang, truth), "guess": word_in(lang, guess)}
+            label = t(lang, "train.confused", **names)
             st.image(examples, width=56, caption=[label] * len(examples))
-            st.caption(t(lang, "train.confused_count", truth=truth, guess=guess, count=count))
+            st.caption(tn(lang, "train.confused_count", count, **names))
 
 
 def runs_chart(lang: str) -> None:
@@ -234,4 +241,4 @@ def runs_chart(lang: str) -> None:
         figure = accuracy_by_data(
             runs, t(lang, "train.per_class"), t(lang, "train.validation_accuracy")
         )
-        st.plotly_chart(figure, key="tr_runs_chart")
+        show_chart(lang, st, figure, key="tr_runs_chart")
