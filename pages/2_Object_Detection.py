@@ -21,7 +21,7 @@ with right:
         result = task_page.run_model(lang, task, refs[0], image)
         if result is not None:
             kept = result.above(threshold)
-            figure = detections_figure(image.image, kept, image.digest)
+            figure = detections_figure(image.image, kept, image.digest, lang)
             show_chart(lang, st, figure, key="det_chart")
             found = tn(lang, "detection.found", len(kept), threshold=threshold)
             task_page.run_caption(lang, result, found)

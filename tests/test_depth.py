@@ -114,3 +114,70 @@ def test_shapes_must_match_and_downsample_bounds_sides():
     with pytest.raises(ValueError):
         compare_with_disparity(DepthResult(np.ones((3, 3)), False, RUN), np.ones((2, 2)))
     assert max(downsample(np.zeros((500, 741)), 100).shape) <= 100
+
+
+def _tiny_glpn():
+    import transformers as T
+
+    config = T.GLPNConfig(
+        num_encoder_blocks=4,
+        depths=[1, 1, 1, 1],
+        sr_ratios=[8, 4, 2, 1],
+        hidden_sizes=[8, 16, 24, 32],
+        num_attention_heads=[1, 1, 1, 1],
+        decoder_hidden_size=16,
+        max_depth=10,
+    )
+    return T.GLPNForDepthEstimation(config), T.GLPNImageProcessor()
+
+
+def _tiny_depth_anything_metric():
+    from tests.support.models import TINY_BUILDERS
+
+    model, processor = TINY_BUILDERS["depth-anything/Depth-Anything-V2-Small-hf"]("")
+    model.config.depth_estimation_type = "metric"
+    model.config.max_depth = 20
+    import transformers as T
+
+    return T.DepthAnythingForDepthEstimation(model.config), processor
+
+
+@pytest.mark.parametrize(
+    ("model_id", "build", "metric"),
+    [
+        ("vinvino02/glpn-nyu", _tiny_glpn, True),
+        (
+            "depth-anything/Depth-Anything-V2-Metric-Indoor-Small-hf",
+            _tiny_depth_anything_metric,
+            True,
+        ),
+    ],
+)
+def test_metric_or_relative_is_read_from_the_model_config(
+    tmp_path, monkeypatch, model_id, build, metric
+):
+    """A metric model a student types (not in the registry) is captioned in metres and its 3D
+    relief puts small depths (near) high; the registry's relative ones stay relative."""
+    import torch
+
+    torch.manual_seed(0)
+    model, processor = build()
+    folder = tmp_path / model_id.replace("/", "--")
+    model.eval().save_pretrained(folder)
+    processor.save_pretrained(folder)
+    monkeypatch.setenv("VTL_LOCAL_MODELS", str(tmp_path))
+    result = estimate_depth(
+        ModelCache(10**9).get(ModelRef(model_id, "depth-estimation")), sample_photo("coffee").image
+    )
+    assert result.metric is metric
+    assert np.array_equal(result.nearness(), -result.depth)  # nearer (smaller metres) is higher
+
+
+def test_the_registry_s_relative_and_metric_models_are_told_apart_by_their_config(local_models):
+    from transformers import AutoConfig
+
+    from core.tasks.depth import is_metric_depth
+
+    for spec in models_for("depth-estimation"):
+        config = AutoConfig.from_pretrained(local_models / spec.id.replace("/", "--"))
+        assert is_metric_depth(config) == spec.metric_depth, spec.id

@@ -156,15 +156,17 @@ def world_map(counts: pd.DataFrame, label: str) -> go.Figure:
     """Drawings per country on a world map."""
     figure = px.choropleth(
         counts, locations="iso3", color="drawings", hover_name="name",
-        color_continuous_scale="Viridis", labels={"drawings": label},
+        color_continuous_scale="Viridis", labels={"drawings": label}, hover_data={"iso3": False},
     )  # fmt: skip
     figure.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     return figure
 
 
-def distribution(table: pd.DataFrame, column: str, label: str) -> go.Figure:
+def distribution(table: pd.DataFrame, column: str, label: str, count_label: str) -> go.Figure:
     """How a number (strokes, points, seconds) spreads over the drawings, per category."""
     figure = px.histogram(table, x=column, color="word", barmode="overlay", nbins=30,
                           labels={column: label, "word": ""})  # fmt: skip
-    figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    figure.update_traces(hovertemplate=f"{label}: %{{x}}<br>{count_label}: %{{y}}")
+    figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 40},
+                         yaxis_title=count_label)  # fmt: skip
     return figure

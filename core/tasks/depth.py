@@ -1,7 +1,9 @@
 """Depth estimation: how far each pixel is from the camera, from a single image.
 
 Relative models (MiDaS/DPT, Depth Anything) predict *relative inverse depth*: larger means
-nearer, up to an unknown scale and shift. Metric models (ZoeDepth) predict depth in metres.
+nearer, up to an unknown scale and shift. Metric models (ZoeDepth, GLPN, Depth Pro, the metric
+Depth Anything checkpoints) predict depth in metres; `is_metric_depth` tells them apart from the
+model's configuration, so a model id a student types is read the right way round.
 To compare a prediction with ground truth, both are put in inverse-depth (disparity) space and
 the prediction is aligned by least squares (scale and shift), as in MiDaS's evaluation.
 """
@@ -9,13 +11,25 @@ the prediction is aligned by least squares (scale and shift), as in MiDaS's eval
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from core.tasks.run_info import RunInfo, TaskModel
 
-METRIC_MODEL_TYPES = {"zoedepth"}  # transformers model types that predict metres
+# transformers model types whose head always predicts metres: ZoeDepth's metric bins, GLPN's
+# sigmoid × max_depth, Depth Pro's focal-length-scaled depth, Prompt Depth Anything.
+METRIC_MODEL_TYPES = {"zoedepth", "glpn", "depth_pro", "prompt_depth_anything"}
+
+
+def is_metric_depth(config: Any) -> bool:
+    """Whether a depth model predicts metres (True) or relative inverse depth (False), read from
+    its configuration: Depth Anything has both kinds of checkpoint, told apart by
+    `depth_estimation_type` (its metric head ends in a sigmoid scaled by `max_depth`)."""
+    if config.model_type == "depth_anything":
+        return getattr(config, "depth_estimation_type", "relative") == "metric"
+    return config.model_type in METRIC_MODEL_TYPES
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,7 @@ def estimate_depth(model: TaskModel, image: Image.Image) -> DepthResult:
     if depth.shape != (image.height, image.width):
         resized = Image.fromarray(depth.astype(np.float32), "F").resize(image.size, Image.BICUBIC)
         depth = np.asarray(resized)
-    metric = model.pipe.model.config.model_type in METRIC_MODEL_TYPES
+    metric = is_metric_depth(model.pipe.model.config)
     return DepthResult(depth.astype(np.float32), metric, run)
 
 

@@ -194,7 +194,12 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     for column, name in zip(st.columns(3), ("strokes", "points", "seconds")):
         if table[name].notna().any():
             label = t(lang, f"quickdraw.{name}")
-            show_chart(lang, column, distribution(table, name, label), key=f"qd_hist_{name}")
+            show_chart(
+                lang,
+                column,
+                distribution(table, name, label, t(lang, "quickdraw.drawings")),
+                key=f"qd_hist_{name}",
+            )
     st.dataframe(summary_table(lang, table), hide_index=True, key="qd_summary")
 
 

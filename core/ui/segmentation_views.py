@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import percent, t
 from core.tasks.charts import shares_bars
 from core.tasks.segmentation import SegmentationResult
 from core.ui.page import show_chart
@@ -22,7 +22,11 @@ def legend_and_table(lang: str, result: SegmentationResult) -> None:
     share = t(lang, "segmentation.share")
     show_chart(lang, legend, shares_bars(shares, share, instances, lang), key="seg_legend")
     rows = [
-        {t(lang, "detection.col_class"): s.label, instances: s.instances, share: f"{s.share:.1%}"}
+        {
+            t(lang, "detection.col_class"): s.label,
+            instances: s.instances,
+            share: percent(lang, s.share, 1),
+        }
         for s in shares
     ]
     table.dataframe(pd.DataFrame(rows), hide_index=True, key="seg_table")
