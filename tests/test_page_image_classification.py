@@ -78,8 +78,9 @@ def test_spanish_page_and_language_kept_across_pages(local_models):
     assert at.selectbox(key="lang_choice").value == "es"
     assert t("es", "task_page.applications_title") in [h.value for h in at.header]
     table = at.dataframe[0].value
-    assert list(table.columns)[:2] == [
+    assert list(table.columns)[:3] == [
         t("es", "models.col_model"),
+        t("es", "models.col_card"),
         t("es", "models.col_architecture"),
     ]
     assert VIT in list(table[t("es", "models.col_model")])

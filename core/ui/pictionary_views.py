@@ -149,13 +149,13 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
                                                        seconds=round(remaining)))  # fmt: skip
     left, right = st.columns([3, 2])
     with left:
-        drawn = _canvas(f"pic_game_canvas_{number}")
+        drawn = _canvas(f"pic_game_canvas_{round_number}")
     strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
     result = _guesses(lang, ref, style, strokes) if strokes else None
     labels = tuple(p.label for p in result.top(TOP)) if result else ()
     if result is not None:
         with right:
-            _bars(lang, result, f"pic_game_guesses_{number}")
+            _bars(lang, result, f"pic_game_guesses_{round_number}")
     if game.update(strokes, labels, now):
         st.rerun()  # the next round (or the summary) starts on the next run
 

@@ -11,14 +11,17 @@ from tests.support.environment import ROOT
 
 
 def page_path(page: str) -> str:
-    """ "Home" or a page's file stem ("1_Image_Classification") as the path AppTest opens."""
-    return str(ROOT / "Home.py" if page == "Home" else ROOT / "pages" / f"{page}.py")
+    """A page's file stem ("1_Image_Classification") as the path the navigation knows it by."""
+    return f"pages/{page}.py"
 
 
 def open_page(page: str, locale: str | None = None, timeout: int = 60, run: bool = True) -> AppTest:
-    """A page as a student opens it (`locale` as their browser sends it); run unless the test
-    still has widgets or session state to set first."""
-    at = AppTest.from_file(page_path(page), default_timeout=timeout)
+    """A page as a student opens it: through the app's entry point (`Home.py`, whose navigation
+    knows every page, so links between pages work), `locale` as their browser sends it; run
+    unless the test still has widgets or session state to set first."""
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=timeout)
+    if page != "Home":
+        at.switch_page(page_path(page))
     if locale:
         at.context = {"locale": locale}
     return at.run() if run else at

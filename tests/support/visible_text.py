@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import pycountry
@@ -174,9 +174,14 @@ def visible_texts(at: AppTest) -> Iterator[str]:
 
 def foreign_words(at: AppTest, lang: str) -> dict[str, str]:
     """The words on the page that no text of `lang` explains, each with the text it came from."""
+    return unexplained(visible_texts(at), lang)
+
+
+def unexplained(texts: Iterable[str], lang: str) -> dict[str, str]:
+    """The words of `texts` that no text of `lang` explains, each with the text it came from."""
     allowed = vocabulary(lang)
     found: dict[str, str] = {}
-    for text in visible_texts(at):
+    for text in texts:
         for word in words(_labels_pattern().sub(" ", text)):
             if word not in allowed and len(word) > 1:
                 found.setdefault(word, text[:100])
