@@ -456,10 +456,12 @@ NAVIGATION = [
 # The page's text as a student reads it: the sidebar's navigation and the main area, without
 # code (Python reads the same in every language) and the charts (tests/test_language.py reads them).
 READ_PAGE = """() => {
-    const hidden = [...document.querySelectorAll("[data-testid='stCode'], [data-testid='stIconMaterial'], code, .js-plotly-plot")];
+    const skip = "[data-testid='stCode'], [data-testid='stIconMaterial'], code, .js-plotly-plot";
+    const hidden = [...document.querySelectorAll(skip)];
     hidden.forEach(e => e.style.display = "none");
     const nav = document.querySelector("[data-testid='stSidebarNav']");
-    const text = [nav ? nav.innerText : "", document.querySelector("[data-testid='stMain']").innerText];
+    const main = document.querySelector("[data-testid='stMain']");
+    const text = [nav ? nav.innerText : "", main.innerText];
     hidden.forEach(e => e.style.display = "");
     return text;
 }"""
