@@ -8,6 +8,7 @@ from core.tasks.classification import TOP_K_MAX
 from core.ui import task_page
 from core.ui.page import show_chart
 from core.ui.pickers import show_input
+from core.ui.steps_views import classification_steps
 from core.ui.tables import comparison_table
 
 task, lang = task_page.start("image-classification")
@@ -32,10 +33,14 @@ if image is not None and refs:
             figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"), lang)
             show_chart(lang, st, figure, key=f"cls_chart_{index}")
             task_page.run_caption(lang, result)
-            task_page.code_expander(lang, task, ref, image, top_k, expanded=len(refs) == 1)
+            task_page.code_expander(
+                lang, task, ref, image, top_k, expanded=len(refs) == 1, result=result
+            )
     if len(results) > 1:
         st.subheader(t(lang, "classification.compare_title"))
         st.dataframe(comparison_table(lang, results), hide_index=True)
+    if results:
+        classification_steps(lang, results[0], image, top_k)
 
 task_page.applications(lang, task)
 task_page.lesson_section(lang, "classification.metrics_title", "classification.metrics")

@@ -8,6 +8,7 @@ from core.tasks.detection import MIN_SCORE
 from core.ui import task_page
 from core.ui.detection_views import counts_table, iou_playground, metrics_playground
 from core.ui.page import show_chart
+from core.ui.steps_views import detection_steps
 
 task, lang = task_page.start("object-detection")
 
@@ -28,7 +29,8 @@ with right:
             if kept:
                 st.dataframe(counts_table(lang, result.counts(threshold)), hide_index=True,
                              key="det_counts")  # fmt: skip
-            task_page.code_expander(lang, task, refs[0], image, threshold)
+            detection_steps(lang, result, threshold, len(kept))
+            task_page.code_expander(lang, task, refs[0], image, threshold, result=result)
 
 task_page.applications(lang, task)
 st.header(t(lang, "detection.metrics_title"))

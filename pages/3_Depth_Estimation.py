@@ -10,6 +10,7 @@ from core.tasks.image_input import sample_photo
 from core.ui import task_page
 from core.ui.depth_views import ground_truth_check
 from core.ui.page import show_chart
+from core.ui.steps_views import depth_steps
 
 task, lang = task_page.start("depth-estimation")
 
@@ -34,7 +35,8 @@ if image is not None and refs:
             show_chart(
                 lang, st, depth_surface(result.nearness(), image.image, axis), key="dep_3d_view"
             )
-        task_page.code_expander(lang, task, refs[0], image)
+        depth_steps(lang, result)
+        task_page.code_expander(lang, task, refs[0], image, result=result)
 
 task_page.lesson_section(lang, "depth.relative_title", "depth.relative_text")
 lesson_model = ModelRef("Intel/zoedepth-nyu-kitti", task.id)

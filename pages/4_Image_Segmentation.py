@@ -7,6 +7,7 @@ from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
 from core.ui.segmentation_views import legend_and_table
+from core.ui.steps_views import segmentation_steps
 
 task, lang = task_page.start("image-segmentation")
 
@@ -33,7 +34,8 @@ if image is not None and refs:
             task_page.run_caption(lang, result, found)
     if result is not None:
         legend_and_table(lang, result)
-        task_page.code_expander(lang, task, refs[0], image, subtask)
+        segmentation_steps(lang, result, image)
+        task_page.code_expander(lang, task, refs[0], image, subtask, result=result)
 
 task_page.lesson_section(lang, "segmentation.subtasks_title", "segmentation.subtasks_text")
 task_page.applications(lang, task)

@@ -89,3 +89,50 @@ def test_snippet_names_a_pinned_revision():
     )
     assert 'pipeline("image-classification", model="x/y", revision="no_timm")' in code
     assert "data.rocket()" in code
+
+
+def test_the_step_by_step_shows_what_the_processor_and_the_model_computed(local_models):
+    """The steps' numbers are the model's own: recomputed here with AutoImageProcessor and
+    AutoModelForImageClassification, outside the pipeline."""
+    import math
+
+    import numpy as np
+    import torch
+    from transformers import AutoImageProcessor, AutoModelForImageClassification
+
+    image = sample_photo("coffee").image
+    result = classify(ModelCache(10**9).get(VIT), image)
+    folder = local_models / VIT.id.replace("/", "--")
+    processor = AutoImageProcessor.from_pretrained(folder)
+    model = AutoModelForImageClassification.from_pretrained(folder).eval()
+    inputs = processor(images=image, return_tensors="pt")
+    with torch.no_grad():
+        logits = model(**inputs).logits[0]
+    top = logits.topk(5)
+    steps = result.steps
+    assert [model.config.id2label[int(i)] for i in top.indices] == [p.label for p in result.top(5)]
+    np.testing.assert_allclose(steps.logits[:5], top.values.numpy(), rtol=1e-4, atol=1e-5)
+    assert steps.classes == logits.numel() and steps.activation == "softmax"
+    assert math.isclose(steps.log_sum, float(torch.logsumexp(logits.double(), 0)), rel_tol=1e-5)
+    assert math.isclose(result.predictions[0].score, math.exp(steps.logits[0] - steps.log_sum))
+    # The picture shown is the tensor with its normalisation undone: normalising it again gives
+    # the model's input back, to within the rounding to whole grey levels.
+    pixels = inputs["pixel_values"][0].numpy()
+    assert steps.model_input.shape == (pixels.shape[1], pixels.shape[2], 3)
+    again = (steps.model_input.transpose(2, 0, 1) / 255 - np.array(steps.mean)[:, None, None]) / (
+        np.array(steps.std)[:, None, None]
+    )
+    assert np.abs(again - pixels).max() <= 0.5 / 255 / min(steps.std) + 1e-6
+
+
+def test_the_step_by_step_code_prints_what_the_page_shows(local_models):
+    from core.tasks.code_snippets import steps_code
+
+    image = sample_photo("coffee")
+    result = classify(ModelCache(10**9).get(VIT), image.image)
+    code = steps_code(VIT, image, result.run.auto_class, "es", top_k=3)
+    assert "from transformers import AutoImageProcessor, AutoModelForImageClassification" in code
+    assert "# 3. softmax: probabilidades que suman 1" in code  # comments in the student's language
+    printed = run_snippet(code, str(local_models / VIT.id.replace("/", "--")))
+    lines = printed.splitlines()[1:]  # after the tensor's shape
+    assert lines == [f"{p.label} {p.score:.1%}" for p in result.top(3)]

@@ -60,6 +60,20 @@ def check_task(folder: Path, task: str, model_id: str) -> None:
         raise ModelError(model_id, "wrong_task", shown)
 
 
+def auto_class(task: str, model: Any) -> str:
+    """The auto class that builds `model` for `task` ("AutoModelForSemanticSegmentation"),
+    read from the task's transformers mappings (`MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES`
+    → `AutoModelForSemanticSegmentation`); empty if none holds the model's class."""
+    from transformers.models.auto import modeling_auto
+
+    name = type(model).__name__
+    for mapping in TASKS[task].architectures:
+        if name in getattr(modeling_auto, mapping).values():
+            words = mapping.removeprefix("MODEL_FOR_").removesuffix("_MAPPING_NAMES").split("_")
+            return "AutoModelFor" + "".join(word.capitalize() for word in words)
+    return ""
+
+
 def model_nbytes(pipe: Any) -> int:
     """Bytes held by a pipeline's weights and buffers."""
     model = pipe.model
@@ -101,8 +115,11 @@ class LoadedModel:
     last_used: float = field(default_factory=time.time)
     _worker: ModelWorker | None = field(default=None, repr=False)
     _count: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    auto_class: str = ""
 
     def __post_init__(self) -> None:
+        if not self.auto_class and hasattr(self.pipe, "model"):
+            self.auto_class = auto_class(self.ref.task, self.pipe.model)
         batching = self.policy.batch.max_batch > 1
         self._worker = ModelWorker(
             _run_one(self.ref, self.pipe),
@@ -126,7 +143,8 @@ class LoadedModel:
         started = time.perf_counter()
         output = self._worker.submit(args, kwargs)
         seconds = time.perf_counter() - started
-        return output, RunInfo(self.ref.id, seconds, str(getattr(self.pipe, "device", "cpu")))
+        device = str(getattr(self.pipe, "device", "cpu"))
+        return output, RunInfo(self.ref.id, seconds, device, self.auto_class)
 
 
 def _run_one(ref: ModelRef, pipe: Any) -> Callable[..., Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from core.tasks.classification import ClassificationResult, Prediction
+from core.tasks.classification import ClassificationResult, ClassificationSteps, Prediction
 from core.tasks.depth import DepthResult
 from core.tasks.detection import Box, Detection, DetectionResult
 from core.tasks.run_info import RunInfo
@@ -24,6 +24,7 @@ _TYPES = {
     cls.__name__: cls
     for cls in (
         ClassificationResult,
+        ClassificationSteps,
         Prediction,
         DetectionResult,
         Detection,

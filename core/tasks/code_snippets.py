@@ -135,3 +135,92 @@ def segmentation_snippet(subtask: str) -> SnippetBody:
             f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),
         ),
     )
+
+
+# The page options each task's step-by-step code takes, in the order its pages pass them.
+STEPS_OPTIONS: dict[str, tuple[str, ...]] = {
+    "image-classification": ("top_k",),
+    "object-detection": ("threshold",),
+    "depth-estimation": (),
+    "image-segmentation": ("subtask",),
+}
+
+
+def steps_code(
+    ref: PipelineRef, image: InputImage, auto_class: str, lang: str = "en", **options: object
+) -> str:
+    """The same result without `pipeline`: the image processor, the model (its `auto_class`,
+    "AutoModelForImageClassification"…) and the post-processing written out, as the step by
+    step shows them. `options`: `top_k` (classification), `threshold` (detection), `subtask`
+    (segmentation)."""
+    revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
+    model_class = auto_class or "AutoModel"
+    lines = [
+        *image_code(image),
+        *_STEPS_BEFORE.get(ref.task, ()),
+        "",
+        "import torch",
+        f"from transformers import AutoImageProcessor, {model_class}",
+        "",
+        f"processor = AutoImageProcessor.from_pretrained({_quote(ref.id)}{revision})",
+        f"model = {model_class}.from_pretrained({_quote(ref.id)}{revision})",
+        "",
+        'inputs = processor(images=image, return_tensors="pt")' + _comment("steps.processor"),
+        'print(inputs["pixel_values"].shape)',
+        "with torch.no_grad():",
+        "    outputs = model(**inputs)" + _comment("steps.forward"),
+        *_steps_after(ref.task, options),
+    ]
+    return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))
+
+
+_STEPS_BEFORE = {
+    "image-segmentation": (
+        f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),
+    ),
+}
+
+
+def _steps_after(task: str, options: dict) -> tuple[str, ...]:
+    size = "target_sizes=[image.size[::-1]]"  # (height, width): the photo's own size
+    if task == "image-classification":
+        return (
+            "logits = outputs.logits[0]" + _comment("steps.logits"),
+            "probabilities = logits.softmax(-1)" + _comment("steps.softmax"),
+            f"top = probabilities.topk({options.get('top_k', 5)})" + _comment("steps.top_k"),
+            "for probability, index in zip(top.values, top.indices):",
+            '    print(model.config.id2label[int(index)], f"{float(probability):.1%}")',
+        )
+    if task == "object-detection":
+        threshold = options.get("threshold", 0.5)
+        return (
+            "print(outputs.logits.shape)" + _comment("steps.queries"),
+            "found = processor.post_process_object_detection(",
+            f"    outputs, threshold={threshold:g}, {size}",
+            ")[0]" + _comment("steps.threshold"),
+            'for score, label, box in zip(found["scores"], found["labels"], found["boxes"]):',
+            '    print(model.config.id2label[int(label)], f"{float(score):.1%}",'
+            " [round(float(v)) for v in box])",
+        )
+    if task == "depth-estimation":
+        return (
+            "raw = outputs.predicted_depth" + _comment("steps.raw_depth"),
+            "print(raw.shape, float(raw.min()), float(raw.max()))",
+            "depth = torch.nn.functional.interpolate(",
+            '    raw[:, None], size=image.size[::-1], mode="bicubic"',
+            ")[0, 0]" + _comment("steps.depth_resized"),
+            "print(depth.shape)",
+        )
+    subtask = options.get("subtask", "semantic")
+    found = f"processor.post_process_{subtask}_segmentation(outputs, {size})[0]"
+    if subtask == "semantic":
+        return (
+            f"classes = {found}" + _comment("steps.masks_upsampled"),
+            "for index in classes.unique():",
+            "    print(model.config.id2label[int(index)], int((classes == index).sum()))",
+        )
+    return (
+        f"found = {found}" + _comment("steps.masks_upsampled"),
+        'for segment in found["segments_info"]:',
+        '    print(model.config.id2label[segment["label_id"]], segment.get("score"))',
+    )

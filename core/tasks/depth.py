@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from core.tasks.run_info import RunInfo, TaskModel
+from core.tasks.run_info import RunInfo, TaskModel, processed_shape
 
 # transformers model types whose head always predicts metres: ZoeDepth's metric bins, GLPN's
 # sigmoid × max_depth, Depth Pro's focal-length-scaled depth, Prompt Depth Anything.
@@ -39,6 +39,9 @@ class DepthResult:
     depth: np.ndarray  # float32, height × width
     metric: bool  # metres when True; relative inverse depth (bigger = nearer) otherwise
     run: RunInfo
+    # The image as the model sees it (the processor's resize), height × width; the pipeline
+    # returns the map already enlarged to the photo.
+    input_shape: tuple[int, int] = (0, 0)
 
     def nearness(self) -> np.ndarray:
         """Values that grow towards the camera, whatever the model predicts."""
@@ -63,7 +66,7 @@ def estimate_depth(model: TaskModel, image: Image.Image) -> DepthResult:
         resized = Image.fromarray(depth.astype(np.float32), "F").resize(image.size, Image.BICUBIC)
         depth = np.asarray(resized)
     metric = is_metric_depth(model.pipe.model.config)
-    return DepthResult(depth.astype(np.float32), metric, run)
+    return DepthResult(depth.astype(np.float32), metric, run, processed_shape(model, image))
 
 
 def downsample(values: np.ndarray, max_side: int) -> np.ndarray:

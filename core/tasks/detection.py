@@ -1,7 +1,9 @@
 """Object detection: find and locate each instance of an object in an image.
 
-A detection is a class, a bounding box and a confidence. The model runs once with a low score
-floor; the page's threshold slider only filters these cached detections.
+A detection is a class, a bounding box and a confidence. The model runs once and the pipeline
+returns every query's guess (threshold 0): the result counts them (`proposals`, the raw queries
+the lesson's step by step shows) and keeps those above a low floor; the page's threshold slider
+only filters these cached detections.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class DetectionResult:
 
     detections: tuple[Detection, ...]
     run: RunInfo
+    proposals: int = 0  # the model's raw guesses (DETR: one per query) before any threshold
 
     def above(self, threshold: float) -> tuple[Detection, ...]:
         """The detections a given score threshold keeps."""
@@ -56,7 +59,7 @@ class DetectionResult:
 
 def detect(model: TaskModel, image: Image.Image) -> DetectionResult:
     """Run an object-detection pipeline; raises `ModelError` if the model fails."""
-    raw, run = model.run(image, threshold=MIN_SCORE)
+    raw, run = model.run(image, threshold=0.0)
     detections = sorted(
         (
             Detection(
@@ -65,7 +68,8 @@ def detect(model: TaskModel, image: Image.Image) -> DetectionResult:
                 Box(**{k: float(v) for k, v in d["box"].items()}),
             )
             for d in raw
+            if d["score"] >= MIN_SCORE
         ),
         key=lambda d: -d.score,
     )
-    return DetectionResult(tuple(detections), run)
+    return DetectionResult(tuple(detections), run, len(raw))

@@ -17,6 +17,9 @@ class RunInfo:
     model_id: str
     seconds: float  # from the call to the answer, waiting for the model's thread included
     device: str  # "cpu", "cuda:0", "mps"…
+    # The transformers auto class that builds the model ("AutoModelForSemanticSegmentation"):
+    # what the step-by-step code imports. Empty where unknown.
+    auto_class: str = ""
 
 
 class TaskModel(Protocol):
@@ -27,3 +30,12 @@ class TaskModel(Protocol):
     def run(self, *args: Any, **kwargs: Any) -> tuple[Any, RunInfo]:
         """The pipeline's output for these arguments, and how the run went."""
         ...
+
+
+def processed_shape(model: TaskModel, image: Any) -> tuple[int, int]:
+    """Height and width of the tensor the image processor makes of `image` for the model."""
+    processor = getattr(model.pipe, "image_processor", None)
+    if processor is None:
+        return (0, 0)
+    pixels = processor(images=image, return_tensors="pt")["pixel_values"]
+    return (int(pixels.shape[-2]), int(pixels.shape[-1]))

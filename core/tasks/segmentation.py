@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from core.tasks.colours import label_colour, rgb
-from core.tasks.run_info import RunInfo, TaskModel
+from core.tasks.run_info import RunInfo, TaskModel, processed_shape
 
 SUBTASKS = ("semantic", "instance", "panoptic")
 # The pipeline upsamples each class's scores to the input's size (150 classes for ADE20K):
@@ -38,6 +38,9 @@ class SegmentationResult:
     subtask: str
     segments: tuple[Segment, ...]
     run: RunInfo
+    # The image as the model sees it (the processor's resize), height × width: its masks come
+    # out coarser still, and the pipeline enlarges them to the photo.
+    input_shape: tuple[int, int] = (0, 0)
 
     def shares(self) -> list[ClassShare]:
         """Each class's share of the image and how many segments it has, largest first."""
@@ -70,7 +73,8 @@ def segment(model: TaskModel, image: Image.Image, subtask: str) -> SegmentationR
     )
     # Instance segmentation paints later instances over earlier ones: an instance entirely
     # covered has no pixel left to show or count, so it is not a segment of the picture.
-    return SegmentationResult(subtask, tuple(s for s in segments if s.mask.any()), run)
+    kept = tuple(s for s in segments if s.mask.any())
+    return SegmentationResult(subtask, kept, run, processed_shape(model, image))
 
 
 def fit_within(image: Image.Image, side: int) -> Image.Image:

@@ -15,7 +15,7 @@ import streamlit as st
 from core.i18n import t
 from core.models.model_ref import ModelRef
 from core.models.registry import TASKS, TaskSpec
-from core.tasks.code_snippets import task_code
+from core.tasks.code_snippets import STEPS_OPTIONS, steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui.page import page_start
 from core.ui.pickers import image_picker, model_picker
@@ -66,10 +66,18 @@ def code_expander(
     image: InputImage,
     *options: Any,
     expanded: bool = False,
+    result: Any = None,
 ) -> None:
-    """The Python that reproduces the result, with the page's image, model and options."""
+    """The Python that reproduces the result, with the page's image, model and options: with
+    `pipeline()`, then (given the run's `result`) the same three steps written out."""
     with st.expander(t(lang, "task_page.code_title"), expanded=expanded):
+        st.markdown(t(lang, "steps.code_pipeline"))
         st.code(task_code(ref, image, task.snippet(*options), lang), language="python")
+        if result is not None and result.run.auto_class:
+            st.markdown(t(lang, "steps.code_steps"))
+            named = dict(zip(STEPS_OPTIONS[task.id], options))
+            code = steps_code(ref, image, result.run.auto_class, lang, **named)
+            st.code(code, language="python")
 
 
 def lesson_section(lang: str, title_key: str, text_key: str) -> None:

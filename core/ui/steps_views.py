@@ -1,0 +1,131 @@
+"""How a pipeline gets its answer, shown with the numbers of the image on screen: the image
+processor's output, the model's raw output, and the post-processing (softmax, threshold,
+upsampling) — the lesson's "pipeline" opened up, one short section per task page."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from core.i18n import number, percent, t
+from core.tasks.classification import ClassificationResult
+from core.tasks.depth import DepthResult
+from core.tasks.detection import DetectionResult
+from core.tasks.image_input import InputImage
+from core.tasks.segmentation import SegmentationResult
+
+
+def _numbers(lang: str, values: tuple[float, ...], decimals: int) -> str:
+    return " · ".join(number(lang, v, decimals) for v in values)
+
+
+def classification_steps(
+    lang: str, result: ClassificationResult, image: InputImage, top_k: int
+) -> None:
+    """The image processor's picture, the logits, the softmax with this image's values, top-k."""
+    steps = result.steps
+    if steps is None:
+        return
+    st.header(t(lang, "steps.title"))
+    st.markdown(t(lang, "steps.intro"))
+    height, width = steps.model_input.shape[:2]
+    left, right = st.columns([1, 2])
+    left.image(steps.model_input, caption=t(lang, "steps.model_sees", width=width, height=height))
+    right.markdown(
+        t(
+            lang,
+            "steps.processor_text",
+            photo_width=image.image.width,
+            photo_height=image.image.height,
+            width=width,
+            height=height,
+            mean=_numbers(lang, steps.mean, 3),
+            std=_numbers(lang, steps.std, 3),
+        )
+    )
+    right.markdown(t(lang, "steps.logits_text", classes=steps.classes))
+    shown = min(top_k, len(steps.logits))
+    rows = [
+        {
+            t(lang, "steps.col_class"): p.label,
+            t(lang, "steps.col_logit"): number(lang, z, 2),
+            t(lang, "steps.col_probability"): percent(lang, p.score, 1),
+        }
+        for p, z in zip(result.predictions[:shown], steps.logits[:shown])
+    ]
+    right.dataframe(pd.DataFrame(rows), hide_index=True, key="cls_steps_table")
+    best, logit = result.predictions[0], steps.logits[0]
+    if steps.activation == "softmax" and math.isfinite(steps.log_sum):
+        st.markdown(
+            t(
+                lang,
+                "steps.softmax_text",
+                classes=steps.classes,
+                label=best.label,
+                logit=number(lang, logit, 2),
+                log_sum=number(lang, steps.log_sum, 2),
+                difference=number(lang, logit - steps.log_sum, 2),
+                probability=percent(lang, best.score, 1),
+            )
+        )
+    else:
+        st.markdown(t(lang, "steps.sigmoid_text", logit=number(lang, logit, 2)))
+    st.markdown(t(lang, "steps.top_k_text", top_k=shown))
+
+
+def detection_steps(lang: str, result: DetectionResult, threshold: float, kept: int) -> None:
+    """The raw queries, the floor the page keeps, and the student's threshold."""
+    with st.expander(t(lang, "steps.title"), expanded=False):
+        st.markdown(
+            t(
+                lang,
+                "steps.detection_text",
+                proposals=result.proposals,
+                floor=len(result.detections),
+                threshold=number(lang, threshold, 2),
+                kept=kept,
+            )
+        )
+
+
+def depth_steps(lang: str, result: DepthResult) -> None:
+    """The size the model sees, its map's range before normalisation, and the resize."""
+    height, width = result.input_shape
+    if not height:
+        return
+    with st.expander(t(lang, "steps.title"), expanded=False):
+        st.markdown(
+            t(
+                lang,
+                "steps.depth_text",
+                width=width,
+                height=height,
+                low=number(lang, float(result.depth.min()), 3),
+                high=number(lang, float(result.depth.max()), 3),
+                photo_width=result.depth.shape[1],
+                photo_height=result.depth.shape[0],
+            )
+        )
+
+
+def segmentation_steps(lang: str, result: SegmentationResult, image: InputImage) -> None:
+    """The size the model sees, and the masks enlarged back to the photo."""
+    height, width = result.input_shape
+    if not height:
+        return
+    with st.expander(t(lang, "steps.title"), expanded=False):
+        mask_height, mask_width = (
+            result.segments[0].mask.shape if result.segments else (image.image.height, 0)
+        )
+        st.markdown(
+            t(
+                lang,
+                "steps.segmentation_text",
+                width=width,
+                height=height,
+                mask_width=mask_width,
+                mask_height=mask_height,
+            )
+        )
