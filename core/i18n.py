@@ -46,13 +46,21 @@ def catalogue(lang: str) -> dict[str, str]:
         return _flatten(tomllib.load(file))
 
 
+# CLDR's minimumGroupingDigits: Spanish groups thousands only from five digits on ("1380",
+# "12.345"), a rule Babel's formatting does not apply by itself.
+_MIN_GROUPING = {"es": 2}
+
+
 def number(lang: str, value: float, decimals: int | None = None) -> str:
-    """`value` as the student writes numbers: "0,83" and "12.345" in Spanish; `decimals` fixed
-    (rounded), or as many as the value has when None."""
+    """`value` as the student writes numbers: "0,83", "1380" and "12.345" in Spanish; `decimals`
+    fixed (rounded), or as many as the value has when None."""
+    grouped = abs(value) >= 10 ** (3 + _MIN_GROUPING.get(lang, 1) - 1)
     if decimals is None:
-        return babel_numbers.format_decimal(value, locale=lang)
+        return babel_numbers.format_decimal(value, locale=lang, group_separator=grouped)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return babel_numbers.format_decimal(value, format=pattern, locale=lang)
+    return babel_numbers.format_decimal(
+        value, format=pattern, locale=lang, group_separator=grouped
+    )
 
 
 def percent(lang: str, fraction: float, decimals: int = 0) -> str:

@@ -72,3 +72,52 @@ def test_an_error_knows_its_reason_and_refuses_one_its_family_lacks():
     assert ImageInputError("corrupt").message_key == "input.error.corrupt"
     with pytest.raises(ValueError):
         ImageInputError("unsupported_format")  # nothing raises it any more: no such reason
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "decimals", "written"),
+    [
+        ("es", 0.8333, 2, "0,83"),
+        ("en", 0.8333, 2, "0.83"),
+        ("es", 1380, None, "1380"),  # Spanish groups thousands from five digits on
+        ("es", 123202, None, "123.202"),
+        ("en", 123202, None, "123,202"),
+        ("es", 1.25, None, "1,25"),
+    ],
+)
+def test_numbers_are_written_the_student_s_way(lang, value, decimals, written):
+    from core.i18n import number
+
+    assert number(lang, value, decimals) == written
+
+
+def test_percentages_and_numbers_inside_texts_follow_the_language():
+    from core.i18n import percent
+
+    assert percent("es", 0.125, 1) == "12,5\u00a0%" and percent("en", 0.125, 1) == "12.5%"
+    assert t("es", "task_page.seconds", seconds=1.234, device="cpu") == "1,23 s en cpu"
+    assert t("en", "task_page.seconds", seconds=1.234, device="cpu") == "1.23 s on cpu"
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "written"),
+    [("es", 1, "1 objeto"), ("es", 3, "3 objetos"), ("en", 1, "1 object"), ("en", 0, "0 objects")],
+)
+def test_counts_take_the_plural_form_of_their_language(lang, count, written):
+    from core.i18n import tn
+
+    assert tn(lang, "detection.found", count, threshold=0.5).startswith(written + " ")
+
+
+def test_every_plural_table_has_the_forms_its_language_needs():
+    from babel import Locale
+
+    for lang in LANGUAGES:
+        tables = {key.rsplit(".", 1)[0] for key in catalogue(lang) if key.endswith(".other")}
+        assert tables  # there are counted texts
+        for table in tables:
+            forms = {
+                key.rsplit(".", 1)[1] for key in catalogue(lang) if key.startswith(table + ".")
+            }
+            assert "one" in forms and "other" in forms, (lang, table)
+            assert forms <= set(Locale.parse(lang).plural_form.tags) | {"other"}, (lang, table)
