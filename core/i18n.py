@@ -58,9 +58,7 @@ def number(lang: str, value: float, decimals: int | None = None) -> str:
     if decimals is None:
         return babel_numbers.format_decimal(value, locale=lang, group_separator=grouped)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return babel_numbers.format_decimal(
-        value, format=pattern, locale=lang, group_separator=grouped
-    )
+    return babel_numbers.format_decimal(value, format=pattern, locale=lang, group_separator=grouped)
 
 
 def percent(lang: str, fraction: float, decimals: int = 0) -> str:

@@ -6,7 +6,7 @@ from core.i18n import t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
-from core.ui.segmentation_views import legend_and_table
+from core.ui.segmentation_views import legend_and_table, metrics_playground
 from core.ui.steps_views import segmentation_steps
 
 task, lang = task_page.start("image-segmentation")
@@ -38,5 +38,6 @@ if image is not None and refs:
         task_page.code_expander(lang, task, refs[0], image, subtask, result=result)
 
 task_page.lesson_section(lang, "segmentation.subtasks_title", "segmentation.subtasks_text")
+metrics_playground(lang)
 task_page.applications(lang, task)
 task_page.models_section(lang, task)

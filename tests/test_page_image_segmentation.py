@@ -56,3 +56,17 @@ def test_page_panoptic_counts_instances_in_spanish(local_models):
         s.label: s.instances for s in expected.shares()
     }
     assert at.caption[0].value.startswith(f"{len(expected.segments)} segmentos")
+
+
+def ious(at: AppTest):
+    return next(d.value for d in at.dataframe if "IoU" in d.value.columns).set_index("Clase")
+
+
+def test_the_metrics_lesson_recomputes_the_ious_when_the_student_moves_the_car(local_models):
+    at = open_page(PAGE, "es-ES")
+    values = {m.label: m.value for m in at.metric}
+    assert values["mIoU"] == "0,730"  # (120/144 + 100/148 + 86/106 + 24/40) / 4, by hand
+    table = ious(at)
+    assert table.loc["coche", "IoU"] == "0,600"
+    at.slider(key="seg_m_car").set_value(6).run()  # the car where the truth has it
+    assert ious(at).loc["coche", "IoU"] == "1,000"

@@ -1,13 +1,24 @@
-"""The segmentation page's legend: each class's colour, share of the image and instances."""
+"""The segmentation page's legend (each class's colour, share of the image and instances) and
+its interactive lesson on mask IoU and mIoU."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.i18n import percent, t
+from core.i18n import number, percent, t
 from core.tasks.charts import shares_bars
 from core.tasks.segmentation import SegmentationResult
+from core.tasks.segmentation_metrics import (
+    CLASSES,
+    EXAMPLE_PREDICTION,
+    TRUTH_CHOICE,
+    WIDTH,
+    SceneChoice,
+    scene,
+    scores,
+)
 from core.ui.page import show_chart
 
 
@@ -30,3 +41,49 @@ def legend_and_table(lang: str, result: SegmentationResult) -> None:
         for s in shares
     ]
     table.dataframe(pd.DataFrame(rows), hide_index=True, key="seg_table")
+
+
+SCENE_COLOURS = {"sky": (135, 206, 235), "building": (150, 150, 150), "road": (70, 70, 70),
+                 "car": (230, 25, 75)}  # fmt: skip
+CELL = 12  # screen pixels per scene pixel
+
+
+def _picture(grid: np.ndarray) -> np.ndarray:
+    colours = np.array([SCENE_COLOURS[name] for name in CLASSES], dtype=np.uint8)
+    return np.repeat(np.repeat(colours[grid], CELL, axis=0), CELL, axis=1)
+
+
+def metrics_playground(lang: str) -> None:
+    """Mask IoU per class, mIoU and pixel accuracy on a small street scene; the student moves
+    the prediction's boundaries and its car, and every value is computed again."""
+    st.header(t(lang, "segmentation.metrics_title"))
+    st.markdown(t(lang, "segmentation.metrics_text"))
+    left, middle, right = st.columns(3)
+    choice = SceneChoice(
+        left.slider(t(lang, "segmentation.sky_ends"), 3, 9, EXAMPLE_PREDICTION.sky_ends,
+                    key="seg_m_sky"),
+        middle.slider(t(lang, "segmentation.road_starts"), 9, 14, EXAMPLE_PREDICTION.road_starts,
+                      key="seg_m_road"),
+        right.slider(t(lang, "segmentation.car_starts"), 0, WIDTH - 8,
+                     EXAMPLE_PREDICTION.car_starts, key="seg_m_car"),
+    )  # fmt: skip
+    truth, predicted = scene(TRUTH_CHOICE), scene(choice)
+    names = ", ".join(
+        f"{t(lang, f'segmentation.scene_label.{name}')} ({t(lang, f'segmentation.colour.{name}')})"
+        for name in CLASSES
+    )
+    pictures = st.columns(2)
+    pictures[0].image(_picture(truth), caption=t(lang, "segmentation.scene_truth"))
+    pictures[1].image(_picture(predicted), caption=t(lang, "segmentation.scene_prediction"))
+    st.caption(names)
+    found = scores(predicted, truth)
+    rows = [
+        {t(lang, "detection.col_class"): t(lang, f"segmentation.scene_label.{name}"),
+         "IoU": number(lang, value, 3)}
+        for name, value in found.ious.items()
+    ]  # fmt: skip
+    table, values = st.columns([2, 1])
+    table.dataframe(pd.DataFrame(rows), hide_index=True, key="seg_m_table")
+    values.metric("mIoU", number(lang, found.mean_iou, 3))
+    values.metric(t(lang, "segmentation.pixel_accuracy"), percent(lang, found.pixel_accuracy, 1))
+    st.markdown(t(lang, "segmentation.instance_ap"))
