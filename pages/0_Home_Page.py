@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.i18n import t
 from core.models.registry import OTHER_PAGES, TASKS
+from core.ui.lesson_views import check_understanding
 from core.ui.page import page_start
 
 lang = page_start("app.name")
@@ -31,4 +32,5 @@ for other in OTHER_PAGES:
     label = t(lang, "home.open_page", page=t(lang, other.title))
     st.page_link(other.page, label=label, icon=other.icon)
 
+check_understanding(lang, "home")
 st.caption(t(lang, "app.footer"))

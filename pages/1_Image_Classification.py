@@ -6,6 +6,7 @@ from core.i18n import t
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import TOP_K_MAX
 from core.ui import task_page
+from core.ui.lesson_views import closed_set, drawing_pages
 from core.ui.page import show_chart
 from core.ui.pickers import show_input
 from core.ui.steps_views import classification_steps
@@ -44,4 +45,6 @@ if image is not None and refs:
 
 task_page.applications(lang, task)
 task_page.lesson_section(lang, "classification.metrics_title", "classification.metrics")
-task_page.models_section(lang, task)
+closed_set(lang)
+drawing_pages(lang)
+task_page.lesson_end(lang, task)

@@ -48,4 +48,4 @@ if st.toggle(t(lang, "depth.truth_run"), key="dep_truth") and refs:
     ground_truth_check(lang, task, refs[0], colour_map)
 
 task_page.applications(lang, task)
-task_page.models_section(lang, task)
+task_page.lesson_end(lang, task)

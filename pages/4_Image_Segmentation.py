@@ -40,4 +40,4 @@ if image is not None and refs:
 task_page.lesson_section(lang, "segmentation.subtasks_title", "segmentation.subtasks_text")
 metrics_playground(lang)
 task_page.applications(lang, task)
-task_page.models_section(lang, task)
+task_page.lesson_end(lang, task)

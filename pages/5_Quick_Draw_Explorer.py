@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.i18n import t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, word_in
+from core.ui.lesson_views import check_understanding, part_of_classification
 from core.ui.page import page_start
 from core.ui.quickdraw_views import (
     filtered,
@@ -18,6 +19,8 @@ from core.ui.quickdraw_views import (
 lang = page_start("quickdraw.name")
 st.title(t(lang, "quickdraw.title"))
 st.markdown(t(lang, "quickdraw.intro"))
+part_of_classification(lang)
+st.warning(t(lang, "quickdraw.content_warning"), icon=":material/warning:")
 
 source = st.radio(
     t(lang, "quickdraw.source"),
@@ -64,3 +67,4 @@ if loaded is not None:
 
 st.header(t(lang, "quickdraw.why_title"))
 st.markdown(t(lang, "quickdraw.why_text"))
+check_understanding(lang, "quickdraw")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.i18n import t
+from core.ui.lesson_views import check_understanding, part_of_classification
 from core.ui.page import page_start
 from core.ui.saved_models_views import manage_section, save_section
 from core.ui.training_views import (
@@ -18,6 +19,7 @@ from core.ui.training_views import (
 lang = page_start("train.name")
 st.title(t(lang, "train.title"))
 st.markdown(t(lang, "train.intro"))
+part_of_classification(lang)
 
 choice = choose_data(lang)
 start, stop = st.columns([1, 5])
@@ -35,3 +37,4 @@ runs_chart(lang)
 
 st.header(t(lang, "train.explain_title"))
 st.markdown(t(lang, "train.explain"))
+check_understanding(lang, "train")

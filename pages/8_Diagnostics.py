@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import settings
-from core.i18n import t
+from core.i18n import number, t
 from core.models.loader import pick_device
 from core.ui.diagnostics import (
     batch_note,
@@ -19,6 +19,7 @@ from core.ui.diagnostics import (
     resident_mb,
     versions,
 )
+from core.ui.lesson_views import check_understanding
 from core.ui.page import page_start
 from core.ui.shared import shared_backend, shared_models, shared_results, shared_trainings
 
@@ -54,9 +55,9 @@ models = shared_models()
 budget = models.budget_bytes / 2**20
 used = models.used_bytes / 2**20
 left, middle, right = st.columns(3)
-left.metric(t(lang, "diagnostics.budget"), f"{budget:.0f} MB")
-middle.metric(t(lang, "diagnostics.used"), f"{used:.0f} MB")
-right.metric(t(lang, "diagnostics.resident"), f"{resident_mb():.0f} MB")
+left.metric(t(lang, "diagnostics.budget"), f"{number(lang, budget, 0)} MB")
+middle.metric(t(lang, "diagnostics.used"), f"{number(lang, used, 0)} MB")
+right.metric(t(lang, "diagnostics.resident"), f"{number(lang, resident_mb(), 0)} MB")
 st.progress(min(used / budget, 1.0) if budget else 0.0)
 loaded = models.loaded()
 if loaded:
@@ -64,10 +65,10 @@ if loaded:
     rows = [
         {
             t(lang, "models.col_model"): entry.ref.id,
-            t(lang, "diagnostics.col_task"): entry.ref.task,
-            "MB": round(entry.nbytes / 2**20),
+            t(lang, "diagnostics.col_task"): t(lang, f"tasks.{entry.ref.task}.name"),
+            "MB": number(lang, entry.nbytes / 2**20, 0),
             t(lang, "diagnostics.col_calls"): entry.calls,
-            t(lang, "diagnostics.col_last_use"): f"{now - entry.last_used:.0f} s",
+            t(lang, "diagnostics.col_last_use"): f"{number(lang, now - entry.last_used, 0)} s",
             t(lang, "diagnostics.col_precision"): precision_note(lang, entry.policy.precision),
             t(lang, "diagnostics.col_batch"): batch_note(lang, entry.policy.batch),
         }
@@ -98,7 +99,7 @@ if usage:
     rows = [
         {
             t(lang, "diagnostics.col_kind"): t(lang, f"diagnostics.kind_{kind}"),
-            "MB": round(size / 2**20, 1),
+            "MB": number(lang, size / 2**20, 1),
         }
         for kind, size in usage.items()
         if kind in KINDS
@@ -109,7 +110,7 @@ st.header(t(lang, "diagnostics.caches_title"))
 st.dataframe(
     pd.DataFrame(
         [{t(lang, "diagnostics.col_cache"): t(lang, f"diagnostics.cache_{name}"),
-          t(lang, "diagnostics.col_path"): str(path), "MB": round(cache_mb(name, path), 1)}
+          t(lang, "diagnostics.col_path"): str(path), "MB": number(lang, cache_mb(name, path), 1)}
          for name, path in caches().items()]
     ),
     hide_index=True, key="diag_caches",
@@ -119,3 +120,5 @@ st.header(t(lang, "diagnostics.network_title"))
 if st.button(t(lang, "diagnostics.check"), key="diag_check"):
     for result in network():
         (st.success if result.ok else st.error)(reach_note(lang, result))
+
+check_understanding(lang, "diagnostics")

@@ -26,7 +26,7 @@ def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch)
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Python"] == platform.python_version() and metrics["Device"] == "cpu"
-    assert metrics["Budget for models"] == "1500 MB"
+    assert metrics["Budget for models"] == "1,500 MB"  # English groups thousands
     table = at.dataframe[0].value
     assert list(table["Model"]) == ["google/vit-base-patch16-224"]
     assert list(table["Precision"]) == ["float32: set by VTL_PRECISION"]  # the tests' setting
@@ -83,7 +83,8 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
     models, kept = at.dataframe[0].value, at.dataframe[1].value
     assert list(models["Precisión"]) == ["float32: la fija VTL_PRECISION"]
     assert list(models["Lotes"]) == [t("es", "diagnostics.batch_task")]
-    assert list(kept["Tipo"]) == ["Imágenes subidas"] and kept["MB"][0] == 0.8
+    assert list(kept["Tipo"]) == ["Imágenes subidas"]
+    assert kept["MB"][0] == "0,8"  # a Spanish decimal comma
     held = t("es", "diagnostics.held", count=0, mb=0)
     assert held in [caption.value for caption in at.caption]
 

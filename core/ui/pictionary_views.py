@@ -14,8 +14,8 @@ from core.config import settings
 from core.i18n import number, percent, t
 from core.models.hub_download import TRAINED
 from core.models.model_ref import ModelError, ModelRef
+from core.models.registry import DEFAULT_MODELS, MODELS, models_for
 from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
-from core.models.registry import MODELS, models_for
 from core.quickdraw.canvas_strokes import canvas_to_strokes
 from core.quickdraw.formats import to_bitmap, word_in
 from core.quickdraw.pictionary import (
@@ -39,6 +39,7 @@ TASK = "image-classification"
 CANVAS_SIDE = 280
 SEEN_MODEL = "pic_seen_model"  # the model (id, version) this session last guessed with
 DOGS_AND_CATS = ModelRef(DOGS_AND_CATS_ID, TASK)
+PHOTO_STYLE = DoodleStyle("black", 224)  # a photo classifier gets the drawing as a 224 px image
 
 
 def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
@@ -111,6 +112,21 @@ def draw_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
         result = _guesses(lang, ref, style, strokes)
         if result is not None:
             _bars(lang, result, "pic_guesses")
+    photo_classifier(lang, strokes)
+
+
+def photo_classifier(lang: str, strokes) -> None:
+    """Domain shift, shown: the drawing given to the course's photo classifier (ImageNet), which
+    never saw a sketch; its labels are its own, in English."""
+    if not st.toggle(t(lang, "pictionary.photo_model"), key="pic_photo_model"):
+        return
+    photo_model = ModelRef(DEFAULT_MODELS[TASK], TASK)
+    result = _guesses(lang, photo_model, PHOTO_STYLE, strokes)
+    if result is None:
+        return
+    st.caption(t(lang, "pictionary.photo_model_note", model=photo_model.id))
+    show_chart(lang, st, top_k_bars(result.top(3), t(lang, "classification.chart_axis"), lang),
+               key="pic_photo_guesses")  # fmt: skip
 
 
 def game_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:

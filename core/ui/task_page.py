@@ -17,6 +17,7 @@ from core.models.model_ref import ModelRef
 from core.models.registry import TASKS, TaskSpec
 from core.tasks.code_snippets import STEPS_OPTIONS, steps_code, task_code
 from core.tasks.image_input import InputImage
+from core.ui import lesson_views
 from core.ui.page import page_start
 from core.ui.pickers import image_picker, model_picker
 from core.ui.runs import run_cached
@@ -89,6 +90,15 @@ def lesson_section(lang: str, title_key: str, text_key: str) -> None:
 def applications(lang: str, task: TaskSpec) -> None:
     """Where the task is used."""
     lesson_section(lang, "task_page.applications_title", f"{task.lesson}.applications")
+
+
+def lesson_end(lang: str, task: TaskSpec) -> None:
+    """What every task page ends with: the training data, the models, further reading on the
+    Hub, and questions to check understanding."""
+    lesson_views.datasets(lang, task)
+    models_section(lang, task)
+    lesson_views.further(lang, task)
+    lesson_views.check_understanding(lang, task.lesson)
 
 
 def models_section(lang: str, task: TaskSpec) -> None:

@@ -1,0 +1,85 @@
+"""The teaching around the results: questions on every page in both languages, what a model
+cannot do (shown with a run), the training data, and links to the Hub."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.i18n import LANGUAGES, percent, t
+from core.models.loader import ModelCache
+from core.models.model_ref import ModelRef
+from core.models.registry import DOGS_AND_CATS
+from core.tasks.classification import classify
+from core.tasks.image_input import sample_photo
+from core.ui.lesson_views import questions
+from tests.support.app import open_page
+from tests.support.drawings import as_canvas, raw_drawings
+
+# Each page and the catalogue section of its questions.
+PAGES = {
+    "Home": "home",
+    "1_Image_Classification": "classification",
+    "2_Object_Detection": "detection",
+    "3_Depth_Estimation": "depth",
+    "4_Image_Segmentation": "segmentation",
+    "5_Quick_Draw_Explorer": "quickdraw",
+    "6_Train_Your_Own": "train",
+    "7_Pictionary": "pictionary",
+    "8_Diagnostics": "diagnostics",
+}
+
+
+@pytest.mark.parametrize("section", PAGES.values())
+def test_every_page_has_two_to_four_questions_in_both_languages(section):
+    asked = {lang: questions(lang, section) for lang in LANGUAGES}
+    assert 2 <= len(asked["es"]) <= 4 and len(asked["es"]) == len(asked["en"])
+    for (question_es, answer_es), (question_en, answer_en) in zip(asked["es"], asked["en"]):
+        assert question_es != question_en and answer_es != answer_en  # translated, not copied
+
+
+@pytest.mark.parametrize("page", ["Home", "2_Object_Detection", "8_Diagnostics"])
+def test_the_questions_are_on_the_page_with_their_answers_behind_a_click(local_models, page):
+    at = open_page(page, "es-ES", timeout=120)
+    assert t("es", "lesson.questions_title") in [h.value for h in at.header]
+    shown = " ".join(m.value for m in at.markdown)
+    for question, answer in questions("es", PAGES[page]):
+        assert question in shown and answer in shown
+    reveal = [e for e in at.expander if e.label == t("es", "lesson.reveal")]
+    assert len(reveal) == len(questions("es", PAGES[page]))
+
+
+def test_the_dogs_and_cats_model_shown_the_rocket_still_answers_dog_or_cat(local_models):
+    at = open_page("1_Image_Classification", "es-ES", timeout=120)
+    at.toggle(key="cls_closed_set").set_value(True).run()
+    assert not at.exception
+    model = ModelCache(10**9).get(ModelRef(DOGS_AND_CATS, "image-classification"))
+    best = classify(model, sample_photo("rocket").image).predictions[0]
+    expected = t(
+        "es",
+        "lesson.closed_set_answer",
+        label=t("es", f"pictionary.label_{best.label}"),
+        score=percent("es", best.score, 1),
+    )
+    assert expected in [m.value for m in at.markdown]
+
+
+def test_a_task_page_links_the_hub_its_tasks_page_and_the_drawing_pages(local_models):
+    at = open_page("1_Image_Classification", "en-US", timeout=120)
+    urls = [button.proto.url for button in at.get("link_button")]
+    assert "https://huggingface.co/tasks/image-classification" in urls
+    assert "https://huggingface.co/models?pipeline_tag=image-classification" in urls
+    pages = [link.proto.page for link in at.get("page_link")]
+    assert {"Quick_Draw_Explorer", "Pictionary", "Train_Your_Own"} <= set(pages)
+
+
+def test_a_drawing_shown_to_the_photo_classifier(local_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    at = open_page("7_Pictionary", "es-ES", run=False)
+    at.session_state["pic_canvas"] = {
+        "drawing": {"raw": as_canvas(raw_drawings("bicycle")[3]), "data": None}
+    }
+    at.run()
+    at.toggle(key="pic_photo_model").set_value(True).run()
+    assert not at.exception and not at.error
+    note = t("es", "pictionary.photo_model_note", model="google/vit-base-patch16-224")
+    assert note in [c.value for c in at.caption]
