@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 
+import pytest
+
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.tasks.code_snippets import steps_code
@@ -62,3 +64,38 @@ def test_segmentation_steps_name_the_page_s_classes(local_models):
     lines = run(code, ref, folder_of(local_models, ref))
     assert lines[0] == f"torch.Size([1, 3, {result.input_shape[0]}, {result.input_shape[1]}])"
     assert {line.rsplit(" ", 1)[0] for line in lines[1:]} == {s.label for s in result.segments}
+
+
+def test_the_lesson_s_gradio_pictionary_runs_and_predicts_as_the_page(local_models, monkeypatch):
+    """The whole script, run with a stand-in for gradio (not installed here) that records the
+    interface: `predict` answers what the dogs-and-cats tab shows."""
+    import sys
+    import types
+
+    from core.models.registry import DOGS_AND_CATS
+    from core.tasks.classification import classify
+    from core.tasks.code_snippets import gradio_pictionary
+
+    built = {}
+    gradio = types.ModuleType("gradio")
+    gradio.Image = lambda **options: ("Image", options)
+    gradio.Label = lambda **options: ("Label", options)
+
+    class Interface:
+        def __init__(self, **options):
+            built.update(options)
+
+        def launch(self):
+            built["launched"] = True
+
+    gradio.Interface = Interface
+    monkeypatch.setitem(sys.modules, "gradio", gradio)
+    ref = ModelRef(DOGS_AND_CATS, "image-classification")
+    code = gradio_pictionary(DOGS_AND_CATS, "es")
+    assert "# abre la aplicación en http://127.0.0.1:7860" in code
+    run(code, ref, folder_of(local_models, ref))
+    assert built["launched"] and built["outputs"] == ("Label", {"num_top_classes": 2})
+    photo = sample_photo("chelsea").image
+    expected = classify(ModelCache(10**9).get(ref), photo)
+    answered = built["fn"](photo)
+    assert answered == pytest.approx({p.label: p.score for p in expected.predictions}, rel=1e-5)

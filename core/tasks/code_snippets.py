@@ -224,3 +224,29 @@ def _steps_after(task: str, options: dict) -> tuple[str, ...]:
         'for segment in found["segments_info"]:',
         '    print(model.config.id2label[segment["label_id"]], segment.get("score"))',
     )
+
+
+def gradio_pictionary(model_id: str, lang: str = "en") -> str:
+    """The lesson's Gradio Pictionary as a whole script a student can copy and run
+    (`pip install gradio transformers torch`): `predict` defined, the interface launched."""
+    lines = [
+        "import gradio as gr",
+        "from transformers import pipeline",
+        "",
+        f'classifier = pipeline("image-classification", model={_quote(model_id)})',
+        "",
+        "",
+        "def predict(image):",
+        '    """«snippet.gradio_predict»"""',
+        '    return {p["label"]: p["score"] for p in classifier(image)}',
+        "",
+        "",
+        "demo = gr.Interface(",
+        "    fn=predict,",
+        '    inputs=gr.Image(type="pil"),' + _comment("snippet.gradio_input"),
+        "    outputs=gr.Label(num_top_classes=2),",
+        '    title="Pictionary",',
+        ")",
+        "demo.launch()" + _comment("snippet.gradio_launch"),
+    ]
+    return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))

@@ -29,6 +29,7 @@ from core.quickdraw.pictionary import (
 from core.quickdraw.saved_models import saved_models
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
+from core.tasks.code_snippets import gradio_pictionary
 from core.ui.error_messages import show_model_error
 from core.ui.page import show_chart
 from core.ui.pickers import image_picker
@@ -194,6 +195,8 @@ def summary(lang: str, game: Game) -> None:
 def dogs_and_cats_tab(lang: str) -> None:
     """The lesson's own Pictionary: an image in, dog or cat out, with both probabilities."""
     st.markdown(t(lang, "pictionary.gradio_note"))
+    with st.expander(t(lang, "pictionary.gradio_script")):
+        st.code(gradio_pictionary(DOGS_AND_CATS.id, lang), language="python")
     image = image_picker(lang, "pic_dc", TASK)
     if image is None:
         return
