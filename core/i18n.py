@@ -61,6 +61,12 @@ def number(lang: str, value: float, decimals: int | None = None) -> str:
     return babel_numbers.format_decimal(value, format=pattern, locale=lang, group_separator=grouped)
 
 
+def significant(lang: str, value: float, digits: int = 3) -> str:
+    """`value` to `digits` significant digits, the `lang` way ("0,000123", "1,23E4" for
+    extremes): for values whose size is not known in advance (a fitted scale)."""
+    return babel_numbers.format_decimal(value, format="@" * digits, locale=lang)
+
+
 def percent(lang: str, fraction: float, decimals: int = 0) -> str:
     """`fraction` (0.125) as a percentage: "12.5%" in English, "12,5 %" in Spanish."""
     pattern = Locale.parse(lang).percent_formats[None].pattern  # "#,##0 %": the space is CLDR's

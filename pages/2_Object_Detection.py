@@ -7,7 +7,7 @@ from core.tasks.charts import detections_figure
 from core.tasks.detection import MIN_SCORE
 from core.ui import task_page
 from core.ui.detection_views import counts_table, iou_playground, metrics_playground
-from core.ui.page import show_chart
+from core.ui.page import decimal_slider, show_chart
 from core.ui.steps_views import detection_steps
 
 task, lang = task_page.start("object-detection")
@@ -15,8 +15,8 @@ task, lang = task_page.start("object-detection")
 left, right = st.columns([2, 3])
 with left:
     image, refs = task_page.choose_input_and_models(lang, task, "det")
-    threshold = st.slider(t(lang, "detection.threshold"), MIN_SCORE, 1.0, 0.5, 0.05,
-                          key="det_threshold")  # fmt: skip
+    threshold = decimal_slider(lang, t(lang, "detection.threshold"), (MIN_SCORE, 1.0), 0.5, 0.05,
+                               key="det_threshold")  # fmt: skip
 with right:
     if image is not None and refs:
         result = task_page.run_model(lang, task, refs[0], image)

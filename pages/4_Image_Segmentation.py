@@ -6,6 +6,7 @@ from core.i18n import t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
+from core.ui.page import decimal_slider
 from core.ui.segmentation_views import legend_and_table, metrics_playground
 from core.ui.steps_views import segmentation_steps
 
@@ -18,7 +19,8 @@ with left:
     subtask = st.radio(t(lang, "segmentation.subtask"), spec.subtasks if spec else SUBTASKS,
                        horizontal=True, format_func=lambda name: t(lang, f"segmentation.{name}"),
                        key="seg_subtask")  # fmt: skip
-    opacity = st.slider(t(lang, "segmentation.opacity"), 0.0, 1.0, 0.6, 0.05, key="seg_opacity")
+    opacity = decimal_slider(lang, t(lang, "segmentation.opacity"), (0.0, 1.0), 0.6, 0.05,
+                             key="seg_opacity")  # fmt: skip
 
 if image is not None and refs:
     with right:

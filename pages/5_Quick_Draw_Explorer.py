@@ -20,7 +20,7 @@ lang = page_start("quickdraw.name")
 st.title(t(lang, "quickdraw.title"))
 st.markdown(t(lang, "quickdraw.intro"))
 part_of_classification(lang)
-st.warning(t(lang, "quickdraw.content_warning"), icon=":material/warning:")
+st.caption(f"⚠️ {t(lang, 'quickdraw.content_warning')}")
 
 source = st.radio(
     t(lang, "quickdraw.source"),

@@ -112,3 +112,10 @@ def test_spanish_numbers_use_a_decimal_comma(local_models):
     assert {m.label: m.value for m in at.metric}["IoU"] == "0,200"
     scene = [text for text in visible_texts(at) if "(referencia)" in text]
     assert "coche (referencia)" in scene and "persona (referencia)" in scene  # ours, translated
+
+
+def test_the_depth_comparison_speaks_spanish(local_models):
+    at = open_page("3_Depth_Estimation", "es-ES", timeout=120)
+    at.toggle(key="dep_truth").set_value(True).run()
+    assert t("es", "depth.delta1") in [m.label for m in at.metric]  # "δ < 1,25"
+    assert_all_in(at, "es")

@@ -38,7 +38,7 @@ def test_page_overlay_legend_and_display_only_settings(local_models):
     assert list(table["Class"]) == [s.label for s in shares]
     assert at.radio(key="seg_subtask").options == ["Semantic"]
     at.multiselect(key="seg_hidden").set_value([shares[0].label]).run()
-    at.slider(key="seg_opacity").set_value(0.2).run()
+    at.select_slider(key="seg_opacity").set_value(0.2).run()
     assert not at.exception
     assert [entry.calls for entry in shared_models().loaded()] == [1]
 

@@ -84,7 +84,7 @@ def test_replay_has_real_timing_frames(explorer):
 
 def test_raw_vs_simplified_with_our_rdp(explorer):
     at = explorer.run()
-    at.slider(key="qd_epsilon").set_value(6.0).run()
+    at.select_slider(key="qd_epsilon").set_value(6.0).run()
     titles = [c["layout"]["title"]["text"] for c in plotly_specs(at) if "title" in c["layout"]]
     raw, simplified = cats()[0], cats("simplified")[0]
     ours = sum(len(s[0]) for s in simplify(raw.strokes, 6.0))

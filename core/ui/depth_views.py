@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import number, percent, significant, t
 from core.models.model_ref import ModelRef
 from core.models.registry import TaskSpec
 from core.tasks.charts import depth_heatmap
@@ -23,10 +23,10 @@ def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str
         return
     comparison = compare_with_disparity(result, motorcycle_disparity())
     columns = st.columns(4)
-    columns[0].metric("AbsRel", f"{comparison.abs_rel:.3f}")
-    columns[1].metric("δ < 1.25", f"{comparison.delta1:.1%}")
-    columns[2].metric(t(lang, "depth.scale"), f"{comparison.scale:.3g}")
-    columns[3].metric(t(lang, "depth.shift"), f"{comparison.shift:.3g}")
+    columns[0].metric(t(lang, "depth.abs_rel"), number(lang, comparison.abs_rel, 3))
+    columns[1].metric(t(lang, "depth.delta1"), percent(lang, comparison.delta1, 1))
+    columns[2].metric(t(lang, "depth.scale"), significant(lang, comparison.scale))
+    columns[3].metric(t(lang, "depth.shift"), significant(lang, comparison.shift))
     truth, prediction = st.columns(2)
     disparity = t(lang, "depth.disparity")
     with truth:

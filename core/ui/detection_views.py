@@ -21,7 +21,7 @@ from core.tasks.detection_metrics import (
     pr_curve,
     precision_recall,
 )
-from core.ui.page import show_chart
+from core.ui.page import decimal_slider, show_chart
 
 
 def iou_playground(lang: str) -> float:
@@ -47,8 +47,8 @@ def metrics_playground(lang: str) -> None:
     """Precision, recall, PR curves, AP and mAP on a small hand-annotated example."""
     st.subheader(t(lang, "detection.pr_title"))
     st.markdown(t(lang, "detection.pr_text"))
-    score = st.slider(t(lang, "detection.score_threshold"), 0.0, 1.0, 0.5, 0.05,
-                      key="det_pr_score")  # fmt: skip
+    score = decimal_slider(lang, t(lang, "detection.score_threshold"), (0.0, 1.0), 0.5, 0.05,
+                           key="det_pr_score")  # fmt: skip
     iou_threshold = st.radio(t(lang, "detection.iou_threshold"), [0.5, 0.75], horizontal=True,
                              format_func=lambda v: number(lang, v), key="det_pr_iou")  # fmt: skip
     kept = tuple(d for d in EXAMPLE_DETECTIONS if d.score >= score)

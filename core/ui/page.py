@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from core.i18n import LANGUAGES, language_from_locale, separators, t
+from core.i18n import LANGUAGES, language_from_locale, number, separators, t
 from core.models.registry import HOME, all_pages, page_icon
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
@@ -66,3 +67,21 @@ def show_chart(lang: str, where: Any, figure: Any, **options: Any) -> Any:
     plotly writes (ticks, hover values) in the student's way: "0,5" in Spanish."""
     figure.update_layout(separators=separators(lang))
     return where.plotly_chart(figure, **options)
+
+
+def decimal_slider(
+    lang: str,
+    label: str,
+    bounds: tuple[float, float],
+    value: float,
+    step: float,
+    key: str,
+    where: Any = st,
+) -> float:
+    """A slider over decimals that writes them the student's way ("0,50" in Spanish: Streamlit's
+    own slider always writes a point), with the catalogue's `label`."""
+    count = round((bounds[1] - bounds[0]) / step)
+    options = [round(bounds[0] + index * step, 6) for index in range(count + 1)]
+    decimals = max(0, -Decimal(str(step)).as_tuple().exponent)
+    return where.select_slider(label, options, value=value, key=key,
+                               format_func=lambda v: number(lang, v, decimals))  # fmt: skip

@@ -20,7 +20,7 @@ from core.quickdraw.formats import Drawing, simplify, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.error_messages import retry_button
-from core.ui.page import show_chart
+from core.ui.page import decimal_slider, show_chart
 from core.ui.shared import shared_results
 
 GRID_MAX = 100  # thumbnails shown at once
@@ -160,7 +160,8 @@ def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> Non
     if raw is None or simplified is None:
         st.info(t(lang, "quickdraw.no_twin"))
         return
-    epsilon = st.slider(t(lang, "quickdraw.epsilon"), 0.0, 20.0, 2.0, 0.5, key="qd_epsilon")
+    epsilon = decimal_slider(lang, t(lang, "quickdraw.epsilon"), (0.0, 20.0), 2.0, 0.5,
+                             key="qd_epsilon")  # fmt: skip
     ours = simplify(raw.strokes, epsilon)
     ours_points = sum(len(s[0]) for s in ours)
     columns = st.columns(3)
