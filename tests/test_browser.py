@@ -191,8 +191,8 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     legend.locator("g.ytick text", has_text=shares[0].label).first.wait_for(timeout=60_000)
     from core.tasks.image_input import SAMPLE_PHOTOS
 
-    # the gallery's thumbnails, and the overlay
-    assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1
+    # the gallery's thumbnails, the overlay, and the metrics lesson's truth and prediction
+    assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1 + 2
     page.get_by_text(t("es", "segmentation.subtasks_title")).wait_for()
     page.close()
 
