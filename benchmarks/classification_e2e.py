@@ -27,7 +27,6 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness import (
-    ROOT,
     build_replicas,
     interleaved_medians,
     print_report,
@@ -39,14 +38,13 @@ MODEL_ID = "google/vit-base-patch16-224"
 
 
 def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
-    from streamlit.testing.v1 import AppTest
-
+    from benchmarks.harness import app_page
     from core.ui.shared import shared_models
 
     def calls() -> int:
         return sum(entry.calls for entry in shared_models().loaded())
 
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=300)
+    at = app_page("pages/1_Image_Classification.py", 300)
     at.run()
     at.radio(key="cls_source").set_value("upload").run()
     before = calls()

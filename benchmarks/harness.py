@@ -182,3 +182,17 @@ class MemoryPeak:
                     self.peak[key] = now[key]
             self.peak["processes"] = max(self.peak["processes"], now["processes"])
             self._stop.wait(self.every)
+
+
+def app_page(page: str, timeout: float = 600):
+    """A page ("pages/1_Image_Classification.py", or "Home.py") as a student opens it: through
+    the app's entry point, whose navigation knows every page (links between pages need it)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[1]
+    at = AppTest.from_file(str(root / "Home.py"), default_timeout=timeout)
+    if page != "Home.py":
+        at.switch_page(page)
+    return at

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import ROOT, build_replicas, print_report
+from benchmarks.harness import build_replicas, print_report
 from core.ui.diagnostics import resident_mb
 
 
@@ -34,13 +34,13 @@ def main() -> int:
     os.environ["VTL_LOCAL_MODELS"] = str(work / "models")
 
     import transformers  # noqa: F401  (what the app imports before any model is loaded)
-    from streamlit.testing.v1 import AppTest
     from transformers import pipeline  # noqa: F401
 
+    from benchmarks.harness import app_page
     from core.ui.shared import shared_models
 
     before_models = resident_mb()
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"), default_timeout=600)
+    at = app_page("pages/1_Image_Classification.py", 600)
     at.session_state["cls_models"] = models  # all five from the first run
     at.run()
     assert not at.exception, at.exception

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import QUICKDRAW_DATA, ROOT, median, print_report
+from benchmarks.harness import QUICKDRAW_DATA, median, print_report
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 DATA = QUICKDRAW_DATA
@@ -82,16 +82,13 @@ def main() -> int:
 
 
 def rerun_with_filters(bucket: Path, work: Path) -> dict:
-    from streamlit.testing.v1 import AppTest
-
+    from benchmarks.harness import app_page
     from tests.support.range_server import RangeServer
 
     with RangeServer(bucket) as server:
         os.environ["VTL_QUICKDRAW_URL"] = server.url
         os.environ["VTL_QUICKDRAW_CACHE"] = str(work / "page-cache")
-        at = AppTest.from_file(
-            str(ROOT / "pages" / "5_Quick_Draw_Explorer.py"), default_timeout=120
-        )
+        at = app_page("pages/5_Quick_Draw_Explorer.py", 120)
         started = time.perf_counter()
         at.run()
         first = time.perf_counter() - started

@@ -118,8 +118,7 @@ def streamlit_memory(serve_url: str, sessions: int, folder: Path) -> dict:
 
 def app_sessions(sessions: int) -> dict:
     """Run in the child process of `streamlit_memory`."""
-    from streamlit.testing.v1 import AppTest
-
+    from benchmarks.harness import app_page
     from core.ui.shared import shared_models
     from tests.support.app import sessions_at_once
 
@@ -128,8 +127,7 @@ def app_sessions(sessions: int) -> dict:
     def student(index: int) -> None:
         buffer = io.BytesIO()
         images[index].save(buffer, format="PNG")
-        at = AppTest.from_file(str(ROOT / "pages" / "1_Image_Classification.py"),
-                               default_timeout=600)  # fmt: skip
+        at = app_page("pages/1_Image_Classification.py", 600)
         at.run()
         at.radio(key="cls_source").set_value("upload").run()
         at.file_uploader(key="cls_upload").set_value((f"{index}.png", buffer.getvalue(),

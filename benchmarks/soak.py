@@ -82,8 +82,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=90)
     args = parser.parse_args()
 
-    from streamlit.testing.v1 import AppTest
-
+    from benchmarks.harness import app_page
     from core.ui.shared import shared_models
 
     canvases = drawings()  # first: importing the tests' helpers resets the model seam
@@ -91,8 +90,7 @@ def main() -> int:
     pages = ["Home.py", *sorted(p.name for p in (ROOT / "pages").glob("*.py"))]
     sessions = {}
     for page in pages:
-        path = ROOT / page if page == "Home.py" else ROOT / "pages" / page
-        sessions[page] = AppTest.from_file(str(path), default_timeout=600)
+        sessions[page] = app_page(page if page == "Home.py" else f"pages/{page}", 600)
     turns = dict.fromkeys(pages, 0)
     errors: list[str] = []
     samples: list[tuple[int, float]] = []

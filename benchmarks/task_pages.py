@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import (
-    ROOT,
     build_replicas,
     interleaved_medians,
     p50,
@@ -42,11 +41,10 @@ PAGE_CHANGES = {
 
 def slider_rerun_ms(page: str, widget: tuple[str, object], jpeg: bytes) -> tuple[float, int]:
     """Median time of a page rerun after a display-only change, and model calls it made."""
-    from streamlit.testing.v1 import AppTest
-
+    from benchmarks.harness import app_page
     from core.ui.shared import shared_models
 
-    at = AppTest.from_file(str(ROOT / page), default_timeout=600)
+    at = app_page(page, 600)
     at.run()
     at.radio(key=at.radio[0].key).set_value("upload").run()
     at.file_uploader[0].set_value(("photo.jpg", jpeg, "image/jpeg"))

@@ -44,7 +44,7 @@ def guess(
     model: TaskModel, strokes: tuple[Stroke, ...], style: DoodleStyle
 ) -> ClassificationResult:
     """The model's top guesses for a drawing."""
-    return classify(model, model_sees(strokes, style))
+    return classify(model, model_sees(strokes, style), steps=False)
 
 
 @dataclass

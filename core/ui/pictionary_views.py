@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -84,7 +85,8 @@ def _guesses(lang: str, ref: ModelRef, style: DoodleStyle, strokes) -> Classific
     seen = model_sees(strokes, style)
     key = ("result", ref, hashlib.sha256(seen.tobytes()).hexdigest()[:16], "guess")
     try:
-        return shared_results().get_or_compute(key, lambda: model_answer(lang, ref, seen))
+        answer = partial(model_answer, lang, ref, seen, False)  # False: no step by step
+        return shared_results().get_or_compute(key, answer)
     except ModelError as err:
         show_model_error(lang, err, TASK)
         return None
