@@ -1,5 +1,5 @@
 """The app's entry point (`streamlit run Home.py`): the sidebar lists the pages under titles in
-the student's language, then the page the student chose runs (Home is pages/0_Home_Page.py)."""
+the student's language, then the page the student chose runs (Home is app_pages/0_Home_Page.py)."""
 
 from core.ui.page import navigation
 

@@ -40,7 +40,7 @@ def main() -> int:
     from core.ui.shared import shared_models
 
     before_models = resident_mb()
-    at = app_page("pages/1_Image_Classification.py", 600)
+    at = app_page("app_pages/1_Image_Classification.py", 600)
     at.session_state["cls_models"] = models  # all five from the first run
     at.run()
     assert not at.exception, at.exception

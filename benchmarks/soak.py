@@ -87,10 +87,10 @@ def main() -> int:
 
     canvases = drawings()  # first: importing the tests' helpers resets the model seam
     prepare(Path(tempfile.mkdtemp(prefix="vtl-soak-")))
-    pages = ["Home.py", *sorted(p.name for p in (ROOT / "pages").glob("*.py"))]
+    pages = ["Home.py", *sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))]
     sessions = {}
     for page in pages:
-        sessions[page] = app_page(page if page == "Home.py" else f"pages/{page}", 600)
+        sessions[page] = app_page(page if page == "Home.py" else f"app_pages/{page}", 600)
     turns = dict.fromkeys(pages, 0)
     errors: list[str] = []
     samples: list[tuple[int, float]] = []
@@ -114,7 +114,7 @@ def main() -> int:
     models = shared_models()
     report = {
         "reruns": args.reruns,
-        "pages": len(pages),
+        "app_pages": len(pages),
         "seconds": round(seconds, 1),
         "exceptions": errors[:5],
         "rss_after_warmup_mb": round(after_warmup),

@@ -3,7 +3,7 @@
 Plain Python that the pages compose and the tests call, in layers (each imports only those below
 it; `lint-imports` checks it, contracts in pyproject.toml):
 
-- `core.ui`: everything that imports Streamlit, besides `pages/` and `Home.py`;
+- `core.ui`: everything that imports Streamlit, besides `app_pages/` and `Home.py`;
 - `core.serving`: where a model call is answered, this process or Ray Serve (the only module
   that imports Ray is `core.serving.app`);
 - `core.models`: the registry of tasks and models, the loader and how a model runs;

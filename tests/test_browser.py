@@ -116,6 +116,58 @@ def top_label(model_id: str, sample: str) -> str:
     return classify(model, sample_photo(sample).image).predictions[0].label
 
 
+# Each page by its address, with the catalogue key of its title in the sidebar.
+# A task page comes first and Home last: a student who opens a page's address on a server that
+# has not yet run the entry point must still see the translated navigation (Streamlit would
+# list the files of a `pages/` folder instead: the pages live in `app_pages/` for that reason).
+# This test is the module's first, so its first address reaches a fresh server.
+NAVIGATION = [
+    ("Image_Classification", "tasks.image-classification.name"),
+    ("Object_Detection", "tasks.object-detection.name"),
+    ("Depth_Estimation", "tasks.depth-estimation.name"),
+    ("Image_Segmentation", "tasks.image-segmentation.name"),
+    ("Quick_Draw_Explorer", "quickdraw.name"),
+    ("Train_Your_Own", "train.name"),
+    ("Pictionary", "pictionary.name"),
+    ("Diagnostics", "diagnostics.name"),
+    ("", "app.home"),
+]
+SIDEBAR_ORDER = [NAVIGATION[-1], *NAVIGATION[:-1]]
+# The page's text as a student reads it: the sidebar's navigation and the main area, without
+# code (Python reads the same in every language) and the charts (tests/test_language.py reads them).
+READ_PAGE = """() => {
+    const skip = "[data-testid='stCode'], [data-testid='stIconMaterial'], code, .js-plotly-plot";
+    const hidden = [...document.querySelectorAll(skip)];
+    hidden.forEach(e => e.style.display = "none");
+    const nav = document.querySelector("[data-testid='stSidebarNav']");
+    const main = document.querySelector("[data-testid='stMain']");
+    const text = [nav ? nav.innerText : "", main.innerText];
+    hidden.forEach(e => e.style.display = "");
+    return text;
+}"""
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("es", "es-ES"), ("en", "en-US")])
+def test_the_sidebar_and_the_pages_speak_the_student_s_language(
+    chromium_browser, app_url, local_models, lang, locale
+):
+    """The navigation titles every page in the student's language (Streamlit would show the
+    files' English names), and no page's text holds a word of the other language."""
+    from tests.support.visible_text import unexplained
+
+    page = chromium_browser.new_page(locale=locale, viewport={"width": 1280, "height": 2000})
+    for path, _ in NAVIGATION:
+        page.goto(f"{app_url}/{path}")
+        page.locator("[data-testid='stSidebarNav']").wait_for(timeout=60_000)
+        page.get_by_role("heading").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # let the page finish drawing
+        nav, main = page.evaluate(READ_PAGE)
+        titles = [line.strip() for line in nav.splitlines() if any(c.isalpha() for c in line)]
+        assert titles == [t(lang, key) for _, key in SIDEBAR_ORDER], nav
+        assert not unexplained([main], lang), (path, unexplained([main], lang))
+    page.close()
+
+
 def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})
@@ -438,51 +490,4 @@ def test_diagnostics_shows_what_the_class_shares(chromium_browser, app_url):
     )
     page.get_by_text(t("es", "diagnostics.trainings")).wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
-    page.close()
-
-
-# Each page by its address, with the catalogue key of its title in the sidebar.
-NAVIGATION = [
-    ("", "app.home"),
-    ("Image_Classification", "tasks.image-classification.name"),
-    ("Object_Detection", "tasks.object-detection.name"),
-    ("Depth_Estimation", "tasks.depth-estimation.name"),
-    ("Image_Segmentation", "tasks.image-segmentation.name"),
-    ("Quick_Draw_Explorer", "quickdraw.name"),
-    ("Train_Your_Own", "train.name"),
-    ("Pictionary", "pictionary.name"),
-    ("Diagnostics", "diagnostics.name"),
-]
-# The page's text as a student reads it: the sidebar's navigation and the main area, without
-# code (Python reads the same in every language) and the charts (tests/test_language.py reads them).
-READ_PAGE = """() => {
-    const skip = "[data-testid='stCode'], [data-testid='stIconMaterial'], code, .js-plotly-plot";
-    const hidden = [...document.querySelectorAll(skip)];
-    hidden.forEach(e => e.style.display = "none");
-    const nav = document.querySelector("[data-testid='stSidebarNav']");
-    const main = document.querySelector("[data-testid='stMain']");
-    const text = [nav ? nav.innerText : "", main.innerText];
-    hidden.forEach(e => e.style.display = "");
-    return text;
-}"""
-
-
-@pytest.mark.parametrize(("lang", "locale"), [("es", "es-ES"), ("en", "en-US")])
-def test_the_sidebar_and_the_pages_speak_the_student_s_language(
-    chromium_browser, app_url, local_models, lang, locale
-):
-    """The navigation titles every page in the student's language (Streamlit would show the
-    files' English names), and no page's text holds a word of the other language."""
-    from tests.support.visible_text import unexplained
-
-    page = chromium_browser.new_page(locale=locale, viewport={"width": 1280, "height": 2000})
-    for path, _ in NAVIGATION:
-        page.goto(f"{app_url}/{path}")
-        page.locator("[data-testid='stSidebarNav']").wait_for(timeout=60_000)
-        page.get_by_role("heading").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)  # let the page finish drawing
-        nav, main = page.evaluate(READ_PAGE)
-        titles = [line.strip() for line in nav.splitlines() if any(c.isalpha() for c in line)]
-        assert titles == [t(lang, key) for _, key in NAVIGATION], nav
-        assert not unexplained([main], lang), (path, unexplained([main], lang))
     page.close()

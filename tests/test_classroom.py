@@ -107,10 +107,10 @@ def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
 
 
 TASK_PAGES = {
-    "pages/1_Image_Classification.py": "google/vit-base-patch16-224",
-    "pages/2_Object_Detection.py": DETR.id,
-    "pages/3_Depth_Estimation.py": "depth-anything/Depth-Anything-V2-Small-hf",
-    "pages/4_Image_Segmentation.py": "nvidia/segformer-b0-finetuned-ade-512-512",
+    "app_pages/1_Image_Classification.py": "google/vit-base-patch16-224",
+    "app_pages/2_Object_Detection.py": DETR.id,
+    "app_pages/3_Depth_Estimation.py": "depth-anything/Depth-Anything-V2-Small-hf",
+    "app_pages/4_Image_Segmentation.py": "nvidia/segformer-b0-finetuned-ade-512-512",
 }
 
 

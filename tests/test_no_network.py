@@ -9,7 +9,7 @@ from core.i18n import t
 from tests.support.app import open_page
 from tests.support.environment import ROOT
 
-PAGES = ["Home", *sorted(path.stem for path in (ROOT / "pages").glob("*.py"))]
+PAGES = ["Home", *sorted(path.stem for path in (ROOT / "app_pages").glob("*.py"))]
 
 
 @pytest.fixture

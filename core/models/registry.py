@@ -94,7 +94,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="image-classification",
             icon="🏷️",
-            page="pages/1_Image_Classification.py",
+            page="app_pages/1_Image_Classification.py",
             lesson="classification",
             default_model="google/vit-base-patch16-224",
             run=classify,
@@ -107,7 +107,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="object-detection",
             icon="📦",
-            page="pages/2_Object_Detection.py",
+            page="app_pages/2_Object_Detection.py",
             lesson="detection",
             default_model="facebook/detr-resnet-50",
             run=detect,
@@ -119,7 +119,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="depth-estimation",
             icon="🌄",
-            page="pages/3_Depth_Estimation.py",
+            page="app_pages/3_Depth_Estimation.py",
             lesson="depth",
             default_model="depth-anything/Depth-Anything-V2-Small-hf",
             run=estimate_depth,
@@ -131,7 +131,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="image-segmentation",
             icon="🧩",
-            page="pages/4_Image_Segmentation.py",
+            page="app_pages/4_Image_Segmentation.py",
             lesson="segmentation",
             default_model="nvidia/segformer-b0-finetuned-ade-512-512",
             run=segment,
@@ -276,12 +276,12 @@ class PageSpec:
 
 
 APP_ICON = "👁️"
-HOME = PageSpec("pages/0_Home_Page.py", "app.home", APP_ICON)
+HOME = PageSpec("app_pages/0_Home_Page.py", "app.home", APP_ICON)
 OTHER_PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
-    PageSpec("pages/6_Train_Your_Own.py", "train.name", "🧠"),
-    PageSpec("pages/7_Pictionary.py", "pictionary.name", "🎨"),
-    PageSpec("pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
+    PageSpec("app_pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
+    PageSpec("app_pages/6_Train_Your_Own.py", "train.name", "🧠"),
+    PageSpec("app_pages/7_Pictionary.py", "pictionary.name", "🎨"),
+    PageSpec("app_pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
 )
 
 

@@ -12,7 +12,7 @@ from tests.support.environment import ROOT
 
 def page_path(page: str) -> str:
     """A page's file stem ("1_Image_Classification") as the path the navigation knows it by."""
-    return f"pages/{page}.py"
+    return f"app_pages/{page}.py"
 
 
 def open_page(page: str, locale: str | None = None, timeout: int = 60, run: bool = True) -> AppTest:
