@@ -168,6 +168,26 @@ def test_the_sidebar_and_the_pages_speak_the_student_s_language(
     page.close()
 
 
+def test_streamlit_s_own_texts_are_redrawn_in_spanish(chromium_browser, app_url, local_models):
+    """The uploader's button and size line and the camera's prompt and button are Streamlit's
+    own English: on a Spanish page a stylesheet hides them and draws the catalogue's instead."""
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 1400})
+    page.goto(f"{app_url}/Image_Classification")
+    page.get_by_text(t("es", "input.upload"), exact=True).first.click()
+    button = page.locator("[data-testid='stFileUploaderDropzone'] button p").first
+    button.wait_for(timeout=60_000)
+    drawn = (
+        "(e, part) => getComputedStyle(e, part).getPropertyValue(part ? 'content' : 'font-size')"
+    )
+    assert button.evaluate(drawn, None) == "0px"  # Streamlit's "Upload", not shown
+    assert button.evaluate(drawn, "::after") == f'"{t("es", "streamlit_texts.upload")}"'
+    page.get_by_text(t("es", "input.camera"), exact=True).first.click()
+    take = page.locator("[data-testid='stCameraInputButton']").first
+    take.wait_for(timeout=60_000)
+    assert take.evaluate(drawn, "::after") == f'"{t("es", "streamlit_texts.take_photo")}"'
+    page.close()
+
+
 def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from core.config import settings
 from core.i18n import LANGUAGES, language_from_locale, number, separators, t
 from core.models.registry import HOME, all_pages, page_icon
 
@@ -42,6 +43,42 @@ def navigation() -> StreamlitPage:
     return st.navigation(pages)
 
 
+# Texts Streamlit draws itself, in English, with no parameter to change them (its file
+# uploader's button and size line, the camera's prompt and button, the running indicator's Stop;
+# streamlit/streamlit#13500): each is hidden and drawn again from the catalogue by a stylesheet.
+_STREAMLIT_TEXTS = {
+    "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p": (
+        "upload",
+        "0.875rem",
+    ),
+    "[data-testid='stFileUploaderDropzoneInstructions'] span": ("upload_limit", "0.75rem"),
+    "[data-testid='stCameraInputWebcamComponent'] p": ("camera_prompt", "0.875rem"),
+    "[data-testid='stCameraInputButton']": ("take_photo", "1rem"),
+    "[data-testid='stStatusWidget'] button": ("stop", "0.875rem"),
+}
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal: quotes, backslashes and angle brackets escaped."""
+    escaped = "".join(
+        c if c.isalnum() or c in " .,:;()·…¡!¿?%-" else f"\\{ord(c):x} " for c in text
+    )
+    return f'"{escaped}"'
+
+
+def streamlit_texts_style(lang: str) -> str:
+    """The stylesheet that shows Streamlit's own texts in `lang`; empty in English, Streamlit's
+    own language. Only catalogue texts go into it, escaped as CSS strings."""
+    if lang == "en":
+        return ""
+    rules = []
+    for selector, (key, size) in _STREAMLIT_TEXTS.items():
+        text = _css_string(t(lang, f"streamlit_texts.{key}", limit=settings().max_upload_mb))
+        rules.append(f"{selector} {{font-size: 0}}")
+        rules.append(f"{selector}::after {{content: {text}; font-size: {size}}}")
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
 def page_start(title_key: str) -> str:
     """Set up a page (tab title and its registry icon, wide layout, the sidebar language
     selector); returns the language.
@@ -52,6 +89,8 @@ def page_start(title_key: str) -> str:
     lang = student_language()
     st.set_page_config(page_title=t(lang, title_key), page_icon=page_icon(title_key), layout="wide")
     st.session_state["lang_choice"] = lang
+    if style := streamlit_texts_style(lang):
+        st.html(style)  # a stylesheet only: Streamlit adds it to the page without a block
     st.sidebar.selectbox(
         "🌐 Idioma · Language",
         options=list(LANGUAGES),
