@@ -26,7 +26,10 @@ if image is not None and refs:
         result = task_page.run_model(lang, task, refs[0], image)
         if result is not None:
             unit = t(lang, "depth.metres" if result.metric else "depth.relative")
-            show_chart(lang, st, depth_heatmap(result.depth, colour_map, unit), key="dep_map")
+            photo, depth_map = st.columns([2, 3])
+            photo.image(image.image, caption=t(lang, "depth.photo"))
+            figure = depth_heatmap(result.depth, colour_map, unit)
+            show_chart(lang, depth_map, figure, key="dep_map")
             kind = t(lang, "depth.kind_metric" if result.metric else "depth.kind_relative")
             task_page.run_caption(lang, result, kind)
     if result is not None:

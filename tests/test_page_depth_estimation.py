@@ -3,6 +3,7 @@ and big models announced before they load."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -52,6 +53,12 @@ def test_page_shows_depth_map_3d_and_ground_truth(local_models):
     assert metrics["AbsRel (on disparity)"] == f"{expected.abs_rel:.3f}"
     assert metrics["δ < 1.25"] == f"{expected.delta1:.1%}"
     assert len(heatmap_shapes(at)) == 3  # prediction, ground truth, aligned prediction
+    truth, aligned = [s["data"][0] for s in plotly_specs(at) if s["data"][0]["type"] == "heatmap"][
+        1:
+    ]
+    known = expected.target[np.isfinite(expected.target)]
+    assert (truth["zmin"], truth["zmax"]) == (aligned["zmin"], aligned["zmax"])  # one scale
+    assert truth["zmin"] == pytest.approx(float(known.min()))
 
 
 def test_big_models_are_announced_before_loading(local_models):

@@ -119,9 +119,16 @@ def detections_figure(
 
 
 def boxes_figure(boxes: list[tuple[str, Box, str]], width: float, height: float) -> go.Figure:
-    """Labelled boxes on an empty canvas (y down, as in images)."""
+    """Labelled boxes on an empty canvas (y down, as in images). Labels sit at the top left of
+    every other box and the top right of the others, so two boxes that start at the same corner
+    keep readable labels."""
     traces = [_rectangle(box, 1.0, colour, name, name) for name, box, colour in boxes]
-    labels = [_label(box.xmin, box.ymin, name, colour, False) for name, box, colour in boxes]
+    labels = []
+    for index, (name, box, colour) in enumerate(boxes):
+        label = _label(box.xmin, box.ymin, name, colour, False)
+        if index % 2:
+            label |= {"x": box.xmax, "xanchor": "right"}
+        labels.append(label)
     layout = {
         "xaxis": {"range": [0, width], "constrain": "domain"},
         "yaxis": {"range": [height, 0], "scaleanchor": "x"},
@@ -161,14 +168,22 @@ HEATMAP_SIDE = 320  # the browser gets at most this many cells a side
 SURFACE_SIDE = 90
 
 
-def depth_heatmap(values: np.ndarray, colour_map: str, colour_bar: str) -> go.Figure:
-    """A depth (or disparity) map as an image, with a colour bar; hover shows the value."""
+def depth_heatmap(
+    values: np.ndarray,
+    colour_map: str,
+    colour_bar: str,
+    value_range: tuple[float, float] | None = None,
+) -> go.Figure:
+    """A depth (or disparity) map as an image, with a colour bar; hover shows the value. Maps
+    to be compared share a `value_range`: the same colour is the same value in both."""
     shown = downsample(values, HEATMAP_SIDE)
     step = values.shape[0] / shown.shape[0]
     hover = "x %{x:.0f}, y %{y:.0f}: %{z:.3g}<extra></extra>"
     figure = go.Figure(
         go.Heatmap(
             z=shown, colorscale=colour_map, colorbar={"title": {"text": colour_bar}},
+            zmin=value_range[0] if value_range else None,
+            zmax=value_range[1] if value_range else None,
             x0=0, dx=step, y0=0, dy=step, hovertemplate=hover,
         )
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core.i18n import number, percent, significant, t
@@ -29,9 +30,14 @@ def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str
     columns[3].metric(t(lang, "depth.shift"), significant(lang, comparison.shift))
     truth, prediction = st.columns(2)
     disparity = t(lang, "depth.disparity")
+    known = comparison.target[np.isfinite(comparison.target)]
+    shared = (float(known.min()), float(known.max()))  # one colour scale for both maps
     with truth:
         st.markdown(f"**{t(lang, 'depth.ground_truth')}**")
-        show_chart(lang, st, depth_heatmap(comparison.target, colour_map, disparity), key="dep_gt")
+        figure = depth_heatmap(comparison.target, colour_map, disparity, shared)
+        show_chart(lang, st, figure, key="dep_gt")
     with prediction:
         st.markdown(f"**{t(lang, 'depth.aligned')}**")
-        show_chart(lang, st, depth_heatmap(comparison.aligned, colour_map, disparity), key="dep_al")
+        figure = depth_heatmap(comparison.aligned, colour_map, disparity, shared)
+        show_chart(lang, st, figure, key="dep_al")
+    st.caption(t(lang, "depth.shared_scale"))

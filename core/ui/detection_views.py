@@ -54,15 +54,21 @@ def metrics_playground(lang: str) -> None:
     kept = tuple(d for d in EXAMPLE_DETECTIONS if d.score >= score)
     matches = match_detections(kept, EXAMPLE_TRUTHS, iou_threshold)
     scene_name = partial(scene_label, lang)
-    scene = [(f"{scene_name(g.label)} ({t(lang, 'detection.truth')})", g.box, "#3cb44b")
-             for g in EXAMPLE_TRUTHS]  # fmt: skip
-    scene += [
-        (f"{scene_name(m.detection.label)} {number(lang, m.detection.score, 2)} "
-         f"{'TP' if m.true_positive else 'FP'}",
-         m.detection.box, "#4363d8" if m.true_positive else "#e6194b")
-        for m in matches
-    ]  # fmt: skip
-    show_chart(lang, st, boxes_figure(scene, 100, 60), key="det_pr_scene")
+    # Boxes overlap in a street scene: the drawing numbers the detections (the ground truth in
+    # green is unlabelled) and the table beside it says what each number is.
+    scene = [("", g.box, "#3cb44b") for g in EXAMPLE_TRUTHS]
+    scene += [(str(n), m.detection.box, "#4363d8" if m.true_positive else "#e6194b")
+              for n, m in enumerate(matches, start=1)]  # fmt: skip
+    drawing, legend = st.columns([3, 2])
+    show_chart(lang, drawing, boxes_figure(scene, 100, 60), key="det_pr_scene")
+    truths = ", ".join(sorted({scene_name(g.label) for g in EXAMPLE_TRUTHS}))
+    legend.caption(t(lang, "detection.scene_legend", classes=truths))
+    legend.dataframe(pd.DataFrame([
+        {"#": n, t(lang, "detection.col_class"): scene_name(m.detection.label),
+         t(lang, "detection.col_confidence"): number(lang, m.detection.score, 2),
+         t(lang, "detection.col_match"): "TP" if m.true_positive else "FP"}
+        for n, m in enumerate(matches, start=1)
+    ]), hide_index=True, key="det_pr_table")  # fmt: skip
     precision, recall, tp, fp, fn = precision_recall(
         EXAMPLE_DETECTIONS, EXAMPLE_TRUTHS, score, iou_threshold
     )
