@@ -23,7 +23,7 @@ from babel import numbers as babel_numbers
 LANGUAGES = {"es": "Español", "en": "English"}
 DEFAULT_LANGUAGE = "en"
 _LOCALES = Path(__file__).parent / "locales"
-_SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<decimals>\d+))?(?P<kind>[fd%])?$")
+_SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<decimals>\d+))?(?P<kind>[fdg%])?$")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -96,6 +96,8 @@ class _LocalFormatter(string.Formatter):
             return percent(self.lang, float(value), decimals or 0)
         if spec["kind"] == "d":
             decimals = 0
+        if spec["kind"] == "g":  # as many decimals as the value has: 1.5 → "1,5", 20 → "20"
+            decimals = None
         return number(self.lang, value, decimals)
 
 

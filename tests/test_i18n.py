@@ -97,6 +97,8 @@ def test_percentages_and_numbers_inside_texts_follow_the_language():
     assert percent("es", 0.125, 1) == "12,5\u00a0%" and percent("en", 0.125, 1) == "12.5%"
     assert t("es", "task_page.seconds", seconds=1.234, device="cpu") == "1,23 s en cpu"
     assert t("en", "task_page.seconds", seconds=1.234, device="cpu") == "1.23 s on cpu"
+    intro = t("es", "pictionary.game_intro", rounds=6, seconds=1.5)  # "{seconds:g}"
+    assert "1,5 segundos" in intro and "1.5" not in intro
 
 
 @pytest.mark.parametrize(

@@ -61,15 +61,20 @@ def test_a_game_runs_to_its_summary_in_spanish(page):
     at.button(key="pic_play").click().run()
     game = at.session_state["pic_game"]
     word = word_in("es", game.words[0])
+    # a card before each round, as in the real game: the word, then the student says go
+    assert at.subheader[0].value == t("es", "pictionary.next_round", number=1, rounds=ROUNDS)
+    assert f"## {word}" in [m.value for m in at.markdown] and not game.rounds
+    at.button(key="pic_ready").click().run()
     title = t("es", "pictionary.draw_word", word=word, number=1, rounds=ROUNDS)
-    assert at.subheader[0].value == title
+    assert at.subheader[0].value == title and len(game.rounds) == 1
     at.session_state["pic_game_canvas_1"] = {
         "drawing": {"raw": as_canvas(raw_drawings("cat")[0]), "data": None}
     }
     deadline = time.time() + 30
     while not game.finished and time.time() < deadline:
         time.sleep(0.35)
-        at.run()
+        ready = [b for b in at.button if b.key == "pic_ready"]
+        (ready[0].click() if ready else at).run()
     assert not at.exception
     assert game.finished and len(game.rounds) == ROUNDS
     assert game.rounds[0].strokes  # the drawing of round 1 was kept for the summary

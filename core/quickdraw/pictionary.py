@@ -90,6 +90,11 @@ class Game:
         return len(self.rounds) == ROUNDS and self.rounds[-1].over
 
     @property
+    def next_word(self) -> str | None:
+        """The word of the round the student is about to start; None once the game is over."""
+        return None if self.finished or self.current else self.words[len(self.rounds)]
+
+    @property
     def score(self) -> int:
         return sum(r.guessed for r in self.rounds)
 

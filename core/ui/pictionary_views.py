@@ -157,6 +157,8 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     """One round: the word, a countdown, the canvas and the model's live guesses."""
     game: Game = st.session_state["pic_game"]
     now = time.time()
+    if game.current is None and not ready_card(lang, game):
+        return
     if game.current is None:
         game.start_round(now)
     current = game.current
@@ -177,6 +179,26 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
             _bars(lang, result, f"pic_game_guesses_{round_number}")
     if game.update(strokes, labels, now):
         st.rerun()  # the next round (or the summary) starts on the next run
+
+
+def ready_card(lang: str, game: Game) -> bool:
+    """Between rounds, as in the real game: how the last round went, the next word, and a
+    button; True once the student is ready (the round's clock starts then, on a new canvas)."""
+    card = st.empty()
+    with card.container(border=True):
+        if game.rounds:
+            last = game.rounds[-1]
+            if last.guessed:
+                st.success(t(lang, "pictionary.found", seconds=last.seconds))
+            else:
+                st.error(t(lang, "pictionary.not_found"))
+        coming = len(game.rounds) + 1
+        st.subheader(t(lang, "pictionary.next_round", number=coming, rounds=ROUNDS))
+        st.markdown(f"## {word_in(lang, game.next_word)}")
+        ready = st.button(t(lang, "pictionary.ready"), type="primary", key="pic_ready")
+    if ready:
+        card.empty()  # the card goes as the round begins
+    return ready
 
 
 def summary(lang: str, game: Game) -> None:
