@@ -14,34 +14,36 @@ from core.ui.tables import comparison_table
 
 task, lang = task_page.start("image-classification")
 
-left, right = st.columns([3, 2])
+# Input and controls on the left, the photo and the answers on the right: on a 1280 × 800
+# laptop the result is in the first screen.
+left, right = st.columns([2, 3])
 with left:
     image, refs = task_page.choose_input_and_models(lang, task, "cls", multiple=True)
     top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
+results = []
 with right:
     if image is not None:
-        show_input(lang, image)
+        show_input(lang, image, shown_width=280)
+    if image is not None and refs:
+        st.subheader(t(lang, "classification.results_title"))
+        for index, (column, ref) in enumerate(zip(st.columns(len(refs)), refs)):
+            with column:
+                result = task_page.run_model(lang, task, ref, image)
+                if result is None:
+                    continue
+                results.append((ref, result))
+                chart = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"), lang)
+                show_chart(lang, st, chart, key=f"cls_chart_{index}")
+                task_page.run_caption(lang, result)
 
-if image is not None and refs:
-    st.header(t(lang, "classification.results_title"))
-    results = []
-    for index, (column, ref) in enumerate(zip(st.columns(len(refs)), refs)):
-        with column:
-            result = task_page.run_model(lang, task, ref, image)
-            if result is None:
-                continue
-            results.append(result)
-            figure = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"), lang)
-            show_chart(lang, st, figure, key=f"cls_chart_{index}")
-            task_page.run_caption(lang, result)
-            task_page.code_expander(
-                lang, task, ref, image, top_k, expanded=len(refs) == 1, result=result
-            )
-    if len(results) > 1:
-        st.subheader(t(lang, "classification.compare_title"))
-        st.dataframe(comparison_table(lang, results), hide_index=True)
-    if results:
-        classification_steps(lang, results[0], image, top_k)
+for ref, result in results:
+    task_page.code_expander(lang, task, ref, image, top_k, expanded=len(refs) == 1, result=result)
+answers = [result for _, result in results]
+if len(answers) > 1:
+    st.subheader(t(lang, "classification.compare_title"))
+    st.dataframe(comparison_table(lang, answers), hide_index=True)
+if answers:
+    classification_steps(lang, answers[0], image, top_k)
 
 task_page.applications(lang, task)
 task_page.lesson_section(lang, "classification.metrics_title", "classification.metrics")

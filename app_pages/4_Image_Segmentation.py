@@ -19,6 +19,8 @@ with left:
     subtask = st.radio(t(lang, "segmentation.subtask"), spec.subtasks if spec else SUBTASKS,
                        horizontal=True, format_func=lambda name: t(lang, f"segmentation.{name}"),
                        key="seg_subtask")  # fmt: skip
+
+with right:  # the opacity beside the overlay it changes
     opacity = decimal_slider(lang, t(lang, "segmentation.opacity"), (0.0, 1.0), 0.6, 0.05,
                              key="seg_opacity")  # fmt: skip
 

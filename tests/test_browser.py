@@ -188,6 +188,33 @@ def test_streamlit_s_own_texts_are_redrawn_in_spanish(chromium_browser, app_url,
     page.close()
 
 
+# Each task page's result, and the control beside it, as the browser finds them.
+FIRST_SCREEN = [
+    ("Image_Classification", ".js-plotly-plot", None),
+    ("Object_Detection", ".js-plotly-plot", "det_threshold"),
+    ("Depth_Estimation", ".js-plotly-plot", None),
+    ("Image_Segmentation", "[data-testid='stImage'] img >> nth=5", "seg_opacity"),  # overlay
+]
+
+
+@pytest.mark.parametrize(("path", "result", "control"), FIRST_SCREEN)
+def test_a_laptop_sees_the_result_in_its_first_screen(
+    chromium_browser, app_url, local_models, path, result, control
+):
+    """At 1280 × 800, each task page's result starts within the first 800 px, and the control
+    that changes it (threshold, opacity) is there too, beside it."""
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 800})
+    page.goto(f"{app_url}/{path}")
+    found = page.locator(result).first
+    found.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    assert found.bounding_box()["y"] < 800, path
+    if control:
+        slider = page.locator(f".st-key-{control}").first
+        assert slider.bounding_box()["y"] < 800, (path, control)
+    page.close()
+
+
 def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})

@@ -140,3 +140,12 @@ def test_no_model_chosen_says_so(local_models):
     at.multiselect(key="cls_models").set_value([]).run()
     assert [i.value for i in at.info] == [t("es", "models.none")]
     assert plotly_specs(at) == []
+
+
+def test_a_click_on_a_sample_s_thumbnail_picks_it(local_models):
+    at = open_page(PAGE, "es-ES")
+    at.button(key="cls_thumb_coffee").click().run()
+    assert not at.exception
+    assert at.radio(key="cls_sample").value == "coffee"  # the list follows the click
+    assert "data.coffee()" in at.code[0].value
+    assert shown_bars(at) == [expected_bars(VIT, "coffee", 5)]

@@ -42,14 +42,15 @@ class SamplePhoto:
 
     id: str
     loader: str  # the function in skimage.data
+    icon: str  # on the button under its thumbnail: short, and the same in every language
 
 
 SAMPLE_PHOTOS: tuple[SamplePhoto, ...] = (
-    SamplePhoto("chelsea", "chelsea"),
-    SamplePhoto("coffee", "coffee"),
-    SamplePhoto("astronaut", "astronaut"),
-    SamplePhoto("rocket", "rocket"),
-    SamplePhoto("motorcycle", "stereo_motorcycle"),
+    SamplePhoto("chelsea", "chelsea", "🐱"),
+    SamplePhoto("coffee", "coffee", "☕"),
+    SamplePhoto("astronaut", "astronaut", "👩‍🚀"),
+    SamplePhoto("rocket", "rocket", "🚀"),
+    SamplePhoto("motorcycle", "stereo_motorcycle", "🏍️"),
 )
 
 

@@ -65,13 +65,26 @@ def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
         return None
 
 
+def _pick_sample(key: str, sample_id: str) -> None:
+    st.session_state[key] = sample_id
+
+
 def sample_gallery(lang: str, prefix: str) -> InputImage:
-    """Thumbnails of the sample photos and a choice among them."""
+    """Thumbnails of the sample photos, each with a button that picks it, and the same choice
+    as a list with the photos' names (for the keyboard and screen readers)."""
     columns = st.columns(len(SAMPLE_PHOTOS))
     for column, sample in zip(columns, SAMPLE_PHOTOS):
         thumbnail = sample_photo(sample.id).image.copy()
         thumbnail.thumbnail((160, 160))
-        column.image(thumbnail, caption=t(lang, f"samples.{sample.id}"))
+        column.image(thumbnail)
+        column.button(
+            sample.icon,
+            key=f"{prefix}_thumb_{sample.id}",
+            help=t(lang, f"samples.{sample.id}"),
+            on_click=_pick_sample,
+            args=(f"{prefix}_sample", sample.id),
+            width="stretch",
+        )
     chosen = st.radio(
         t(lang, "input.sample_pick"),
         [sample.id for sample in SAMPLE_PHOTOS],
@@ -82,11 +95,13 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
     return sample_photo(chosen)
 
 
-def show_input(lang: str, image: InputImage) -> None:
-    """The image as the model receives it, with its size."""
+def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> None:
+    """The image as the model receives it, with its size (drawn `shown_width` px wide, or as
+    wide as its column)."""
     width, height = image.image.size
     label = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
-    st.image(image.image, caption=t(lang, "input.caption", name=label, width=width, height=height))
+    caption = t(lang, "input.caption", name=label, width=width, height=height)
+    st.image(image.image, caption=caption, width=shown_width or "stretch")
     if image.drafted:
         original_width, original_height = image.original_size
         st.caption(
