@@ -320,13 +320,17 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     points.get_by_text(str(cats[2].points), exact=True).wait_for()
 
     replay = page.locator(".js-plotly-plot").nth(1)
-    line = replay.locator("path.js-line").first
-    line.wait_for(state="attached", timeout=60_000)  # frame 0: the first point, nothing to see
-    before = line.get_attribute("d") or ""
+    # each drawing shows whole in grey before ▶ (the first line); the replay draws over it
+    traces = replay.locator("g.trace.scatter")  # a path per stroke in each trace
+    ghost, line = traces.nth(0).locator("path.js-line"), traces.nth(1).locator("path.js-line")
+    line.first.wait_for(state="attached", timeout=60_000)  # frame 0: the first point
+    before = "".join(path.get_attribute("d") or "" for path in line.all())
+    assert ghost.count() == len(cats[0].strokes)  # the whole first drawing, stroke by stroke
     replay.locator(".updatemenu-button").first.click()  # ▶
     page.wait_for_timeout(1500)
-    after = replay.locator("path.js-line").first.get_attribute("d") or ""
+    after = "".join(path.get_attribute("d") or "" for path in line.all())
     assert len(after) > len(before)  # more of the drawing has been drawn
+    assert replay.locator(".slider-container").count() == 1  # the clock under the drawings
     page.screenshot(path=str(ROOT / "test-results" / "quickdraw.png"))
     page.close()
 

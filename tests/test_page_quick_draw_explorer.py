@@ -80,6 +80,13 @@ def test_replay_has_real_timing_frames(explorer):
     longest = max(first.duration_ms, second.duration_ms)
     assert len(spec["frames"]) == int(longest // 100) + 2  # a frame every 100 ms, and the end
     assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶", "⏸"]
+    # before ▶: each drawing whole, in grey, under its replay; a clock that reads the frames
+    ghosts = [trace for trace in spec["data"] if trace["line"]["color"] == "#d0d0d0"]
+    assert len(ghosts) == 2
+    assert sum(x is not None for x in ghosts[0]["x"]) == first.points
+    clock = spec["layout"]["sliders"][0]
+    assert len(clock["steps"]) == len(spec["frames"]) and clock["currentvalue"]["suffix"] == " s"
+    assert clock["steps"][10]["label"] == "1.0"  # a frame every 100 ms
 
 
 def test_raw_vs_simplified_with_our_rdp(explorer):

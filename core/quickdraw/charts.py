@@ -9,6 +9,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.i18n import number
 from core.quickdraw.formats import Drawing, to_bitmap
 from core.quickdraw.stroke_replay import replay_frames
 
@@ -86,13 +87,28 @@ def _extent(drawing: Drawing) -> tuple[list[float], list[float]]:
 
 
 def replay_figure(
-    drawings: list[Drawing], titles: list[str], frame_ms: float, speed: float, play: str, pause: str
+    drawings: list[Drawing],
+    titles: list[str],
+    frame_ms: float,
+    speed: float,
+    play: str,
+    pause: str,
+    clock: str = "t",
+    lang: str = "en",
 ) -> go.Figure:
-    """Several drawings replayed side by side on one clock, with play and pause."""
+    """Several drawings replayed side by side on one clock, with play and pause. Before ▶ each
+    drawing shows whole in light grey (the replay draws over it in black), and a slider under
+    them reads the clock (`clock`, in seconds of the drawings' own time) and moves it."""
     frames_each = [replay_frames(d, frame_ms) for d in drawings]
     steps = max(len(f) for f in frames_each)
     figure = make_subplots(rows=1, cols=len(drawings), subplot_titles=titles)
     for column, drawing in enumerate(drawings, start=1):
+        ghost_x, ghost_y = _path([(list(s[0]), list(s[1])) for s in drawing.strokes])
+        figure.add_trace(
+            go.Scatter(x=ghost_x, y=ghost_y, mode="lines", line={"color": "#d0d0d0", "width": 2},
+                       showlegend=False, hoverinfo="skip"),
+            row=1, col=column,
+        )  # fmt: skip
         xs, ys = _path(frames_each[column - 1][0][1])
         figure.add_trace(
             go.Scatter(x=xs, y=ys, mode="lines", line={"color": "black", "width": 3},
@@ -114,12 +130,25 @@ def replay_figure(
         for each in frames_each:
             xs, ys = _path(each[min(step, len(each) - 1)][1])
             data.append(go.Scatter(x=xs, y=ys))
-        frames.append(go.Frame(data=data, name=str(step), traces=list(range(len(drawings)))))
+        # each subplot holds its ghost, then its replay (drawn over it): traces 1, 3, 5…
+        traces = [2 * index + 1 for index in range(len(drawings))]
+        frames.append(go.Frame(data=data, name=str(step), traces=traces))
     figure.frames = frames
     duration = frame_ms / speed
     figure.update_layout(
-        height=360,
+        height=420,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        sliders=[{
+            "active": 0, "x": 0.12, "len": 0.88, "y": 0, "pad": {"t": 10},
+            "currentvalue": {"prefix": f"{clock} = ", "suffix": " s", "visible": True},
+            "font": {"color": "rgba(0,0,0,0)"}, "tickcolor": "rgba(0,0,0,0)",
+            "steps": [
+                {"label": number(lang, step * frame_ms / 1000, 1), "method": "animate",
+                 "args": [[str(step)], {"mode": "immediate", "frame": {"duration": 0,
+                                        "redraw": False}, "transition": {"duration": 0}}]}
+                for step in range(steps)
+            ],
+        }],
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0, "y": -0.02, "xanchor": "left",
             "buttons": [

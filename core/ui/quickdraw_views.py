@@ -143,7 +143,8 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
     if not selected[0].timed:
         st.caption(t(lang, "quickdraw.untimed"))
     titles = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in zip(chosen, selected)]
-    figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸")
+    clock = t(lang, "quickdraw.clock")
+    figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸", clock, lang)
     show_chart(lang, st, figure, key="qd_replay_chart")
 
 
