@@ -20,7 +20,9 @@ def questions(lang: str, page: str) -> list[tuple[str, str]]:
     """The page's questions and their expected observations, in catalogue order."""
     texts = catalogue(lang)
     prefix = f"questions.{page}."
-    numbers = sorted({key[len(prefix) :].split(".")[0] for key in texts if key.startswith(prefix)})
+    numbers = sorted(
+        {key[len(prefix) :].split(".")[0] for key in texts if key.startswith(prefix)}, key=int
+    )
     return [(texts[f"{prefix}{n}.question"], texts[f"{prefix}{n}.answer"]) for n in numbers]
 
 
