@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.i18n import t
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.tasks.depth import (
@@ -70,10 +71,11 @@ def test_big_models_are_announced_before_loading(local_models):
     at.selectbox(key="dep_model").set_value(ZOE.id).run()
     assert "1380 MB" in at.warning[0].value
     assert heatmap_shapes(at) == []
+    assert t("es", "models.waiting") in [info.value for info in at.info]  # not an empty column
     assert ZOE not in [entry.ref for entry in shared_models().loaded()]
     at.checkbox(key=f"dep_heavy_{ZOE.id}").check().run()
     assert not at.exception and len(heatmap_shapes(at)) == 1
-    assert at.caption[0].value.startswith("Profundidad métrica")
+    assert any(c.value.startswith("Profundidad métrica") for c in at.caption)
 
 
 def test_a_strip_too_thin_for_the_depth_model_is_refused_in_spanish(local_models):

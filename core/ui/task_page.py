@@ -46,6 +46,16 @@ def choose_input_and_models(
     return image, model_picker(lang, task.id, prefix, multiple=multiple)
 
 
+def waiting_for_a_model(
+    lang: str, prefix: str, image: Any, refs: list[ModelRef], where: Any
+) -> None:
+    """In the result's place, why there is no result yet when a big model waits for the
+    student's confirmation (an empty column would leave them guessing)."""
+    chosen = st.session_state.get(f"{prefix}_models") or st.session_state.get(f"{prefix}_model")
+    if image is not None and chosen and not refs:
+        where.info(t(lang, "models.waiting"))
+
+
 def run_model(lang: str, task: TaskSpec, ref: ModelRef, image: InputImage, *options: Any) -> Any:
     """The model's name, linked to its card, then its result (the task's run function, computed
     once for the whole class); None after showing an error in the student's language."""
@@ -104,9 +114,14 @@ def lesson_end(lang: str, task: TaskSpec) -> None:
 def models_section(lang: str, task: TaskSpec) -> None:
     """The registry's facts on the task's models."""
     st.header(t(lang, "models.table_title"))
-    card = st.column_config.LinkColumn(display_text=t(lang, "models.card_link"))
+    card = st.column_config.LinkColumn(display_text=t(lang, "models.card_link"), width="small")
+    narrow = ("models.col_params", "models.col_download", "models.col_licence")
     st.dataframe(
         models_table(lang, task.id),
         hide_index=True,
-        column_config={t(lang, "models.col_card"): card},
+        column_config={
+            t(lang, "models.col_card"): card,
+            **{t(lang, key): st.column_config.TextColumn(width="small") for key in narrow},
+            t(lang, "models.col_note"): st.column_config.TextColumn(width="large"),
+        },
     )
