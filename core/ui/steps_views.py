@@ -12,7 +12,7 @@ import streamlit as st
 from core.i18n import number, percent, t
 from core.tasks.classification import ClassificationResult
 from core.tasks.depth import DepthResult
-from core.tasks.detection import DetectionResult
+from core.tasks.detection import MIN_SCORE, DetectionResult
 from core.tasks.image_input import InputImage
 from core.tasks.segmentation import SegmentationResult
 
@@ -84,6 +84,7 @@ def detection_steps(lang: str, result: DetectionResult, threshold: float, kept: 
                 "steps.detection_text",
                 proposals=result.proposals,
                 floor=len(result.detections),
+                minimum=MIN_SCORE,
                 threshold=number(lang, threshold, 2),
                 kept=kept,
             )
