@@ -14,7 +14,7 @@ from core.tasks.classification import ClassificationResult
 from core.tasks.depth import DepthResult
 from core.tasks.detection import MIN_SCORE, DetectionResult
 from core.tasks.image_input import InputImage
-from core.tasks.segmentation import SegmentationResult
+from core.tasks.segmentation import INPUT_SIDE, SegmentationResult, fit_within
 
 
 def _numbers(lang: str, values: tuple[float, ...], decimals: int) -> str:
@@ -117,9 +117,8 @@ def segmentation_steps(lang: str, result: SegmentationResult, image: InputImage)
     if not height:
         return
     with st.expander(t(lang, "steps.title"), expanded=False):
-        mask_height, mask_width = (
-            result.segments[0].mask.shape if result.segments else (image.image.height, 0)
-        )
+        fitted = fit_within(image.image, INPUT_SIDE)  # the photo the pipeline was given
+        mask_width, mask_height = fitted.size
         st.markdown(
             t(
                 lang,
