@@ -193,15 +193,13 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     )
     right.metric(t(lang, "quickdraw.share_recognized"), percent(lang, own["recognized"].mean()))
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
-    for column, name in zip(st.columns(3), ("strokes", "points", "seconds")):
-        if table[name].notna().any():
-            label = t(lang, f"quickdraw.{name}")
-            show_chart(
-                lang,
-                column,
-                distribution(table, name, label, t(lang, "quickdraw.drawings")),
-                key=f"qd_hist_{name}",
-            )
+    # One distribution at a time, the page's whole width: three side by side were too cramped
+    # for their legends when categories are compared.
+    measured = [name for name in ("strokes", "points", "seconds") if table[name].notna().any()]
+    for tab, name in zip(st.tabs([t(lang, f"quickdraw.{name}") for name in measured]), measured):
+        label = t(lang, f"quickdraw.{name}")
+        figure = distribution(table, name, label, t(lang, "quickdraw.drawings"))
+        show_chart(lang, tab, figure, key=f"qd_hist_{name}")
     st.dataframe(summary_table(lang, table), hide_index=True, key="qd_summary")
 
 
