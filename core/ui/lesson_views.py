@@ -14,6 +14,8 @@ from core.ui.runs import run_cached
 
 HUB = "https://huggingface.co"
 CLOSED_SET_PHOTO = "rocket"  # no animal: what can a dogs-or-cats model answer?
+# The pages of the lesson's classification of drawings, by their titles in the catalogues.
+DRAWING_PAGES = ("quickdraw.name", "train.name", "pictionary.name")
 
 
 def questions(lang: str, page: str) -> list[tuple[str, str]]:
@@ -78,8 +80,8 @@ def drawing_pages(lang: str) -> None:
     """The lesson's order: Quick, Draw! and Pictionary are image classification, of drawings."""
     st.header(t(lang, "classification.links.title"))
     st.markdown(t(lang, "classification.links.text"))
-    for spec in OTHER_PAGES[:3]:  # the explorer, "Train your own", Pictionary
-        section = spec.title.split(".")[0]  # "quickdraw.name" → quickdraw
+    for spec in (page for page in OTHER_PAGES if page.title in DRAWING_PAGES):
+        section = spec.title.removesuffix(".name")  # "quickdraw.name" → quickdraw
         st.page_link(spec.page, label=t(lang, f"classification.links.{section}"), icon=spec.icon)
 
 
