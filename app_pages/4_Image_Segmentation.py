@@ -6,7 +6,7 @@ from core.i18n import t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
-from core.ui.page import decimal_slider
+from core.ui.page import decimal_slider, pick_many
 from core.ui.segmentation_views import legend_and_table, metrics_playground
 from core.ui.steps_views import segmentation_steps
 
@@ -30,7 +30,7 @@ if image is not None and refs:
         result = task_page.run_model(lang, task, refs[0], image, subtask)
         if result is not None:
             labels = [share.label for share in result.shares()]
-            hidden = st.multiselect(t(lang, "segmentation.hide"), labels, key="seg_hidden")
+            hidden = pick_many(lang, t(lang, "segmentation.hide"), labels, key="seg_hidden")
             st.image(overlay(image.image, result.segments, set(hidden), opacity),
                      output_format="JPEG")  # fmt: skip
             segments = tn(lang, "segmentation.segments", len(result.segments))

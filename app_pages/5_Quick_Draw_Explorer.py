@@ -5,7 +5,7 @@ import streamlit as st
 from core.i18n import t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, word_in
 from core.ui.lesson_views import check_understanding, part_of_classification
-from core.ui.page import page_start
+from core.ui.page import page_start, pick_many
 from core.ui.quickdraw_views import (
     filtered,
     grid_and_details,
@@ -58,8 +58,8 @@ if loaded is not None:
         extra = []
         if source == "bucket":
             others = [w for w in QUICKDRAW_WORDS if w != word]
-            compared = st.multiselect(t(lang, "quickdraw.compare"), others, key="qd_compare",
-                                      format_func=lambda name: word_in(lang, name))  # fmt: skip
+            compared = pick_many(lang, t(lang, "quickdraw.compare"), others, key="qd_compare",
+                                 format_func=lambda name: word_in(lang, name))  # fmt: skip
             for other in compared:
                 more = load_drawings(lang, other, fmt, count)
                 extra += more[0] if more else []

@@ -6,6 +6,7 @@ Skips where no chromium is installed, except in CI, where a skipped browser test
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -333,6 +334,42 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     assert replay.locator(".slider-container").count() == 1  # the clock under the drawings
     page.screenshot(path=str(ROOT / "test-results" / "quickdraw.png"))
     page.close()
+
+
+def test_the_world_map_draws_its_countries_with_no_internet(chromium_browser, app_url):
+    """Every request outside the app's own server is refused (a filtered school network):
+    the map still draws a shape for each country with drawings, from the app's own file."""
+    from core.quickdraw.formats import read_ndjson
+    from core.quickdraw.stats import country_counts, drawings_table
+
+    data = ROOT.parent / "shared" / "data" / "quickdraw" / "raw" / "cat.ndjson"
+    cats = read_ndjson(data.read_bytes().splitlines())[0]
+    shapes = json.loads((ROOT / "static" / "world_110m.json").read_text())
+    known = {s.get("id") for s in shapes["objects"]["countries"]["geometries"]}
+    counts = country_counts(drawings_table(cats))
+    expected = counts["iso3"].isin(known).sum()
+    assert expected >= 5  # the shared sample's ten cats come from seven countries
+    context = chromium_browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 2400})
+    outside = []
+
+    def offline(route):
+        if route.request.url.startswith(app_url):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.goto(f"{app_url}/Quick_Draw_Explorer")
+    world = page.locator(".js-plotly-plot", has=page.locator(".geo"))
+    world.first.wait_for(timeout=60_000)
+    countries = world.first.locator("path.choroplethlocation")
+    countries.nth(expected - 1).wait_for(state="attached", timeout=30_000)
+    assert countries.count() == expected
+    assert world.first.locator("path.countries, .countries path").count() >= 1  # the borders
+    page.screenshot(path=str(ROOT / "test-results" / "world-map.png"))
+    context.close()
+    assert not [url for url in outside if "plot.ly" in url]
 
 
 def draw_on_canvas(page, drawing, canvas_side: int = 280) -> None:

@@ -10,7 +10,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
-from core.tasks.image_input import sample_photo
+from core.tasks.image_input import UPLOAD_EXTENSIONS, sample_photo
+from core.ui.page import escape_markdown
 from tests.support.app import open_page
 from tests.support.models import expected_bars
 from tests.support.plotly import plotly_specs
@@ -109,6 +110,25 @@ def test_a_renamed_html_file_gets_a_clear_message(local_models, lang):
     assert not at.exception
     assert [e.value for e in at.error] == [t(lang, "input.error.not_an_image")]
     assert plotly_specs(at) == []
+
+
+@pytest.mark.parametrize("name", ["setup.exe", "logo.svg", "no-extension"])
+def test_a_file_the_picker_does_not_offer_gets_the_app_s_message(local_models, name):
+    """A client posting a file of another type straight to the server (the picker offers only
+    images): the page's own message, not Streamlit's exception; then a photo works again."""
+    at = upload(open_page(PAGE, "es"), name, b"MZ\x90\x00 not an image", "image/png")
+    assert not at.exception
+    kinds = ", ".join(f".{kind}" for kind in UPLOAD_EXTENSIONS)
+    assert [e.value for e in at.error] == [
+        t("es", "input.wrong_type", file=escape_markdown(name), types=kinds)
+    ]
+    assert plotly_specs(at) == []
+    buffer = io.BytesIO()
+    sample_photo("astronaut").image.save(buffer, format="PNG")
+    at.file_uploader(key="cls_upload").set_value(("foto.png", buffer.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception and not at.error
+    assert shown_bars(at) == [expected_bars(VIT, "astronaut", 5)]
 
 
 def test_truncated_jpeg_gets_a_clear_message(local_models):

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core.i18n import t, tn
 from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_name
+from core.ui.page import escape_markdown
 from tests.support.app import open_page
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_specs
@@ -127,6 +128,17 @@ def test_offline_message_and_local_file(explorer, monkeypatch):
     assert [w.value for w in at.warning] == [tn("es", "quickdraw.skipped", 1)]
     assert metrics(at)["País"] == country_name(cats()[0].countrycode, "es")
     assert metrics(at)["País"] != cats()[0].countrycode  # a name, in Spanish, not a code
+
+
+def test_a_local_file_of_another_type_gets_the_app_s_message(explorer):
+    at = explorer
+    at.run()
+    at.radio(key="qd_source").set_value("local").run()
+    at.file_uploader(key="qd_upload").set_value(("cat.svg", b"<svg/>", "image/svg+xml"))
+    at.run()
+    assert not at.exception
+    wrong = t("en", "input.wrong_type", file=escape_markdown("cat.svg"), types=".ndjson, .bin")
+    assert [e.value for e in at.error] == [wrong]
 
 
 def test_category_list_is_the_datasets(explorer):

@@ -7,6 +7,7 @@ import pytest
 
 from core.i18n import t
 from core.quickdraw.saved_models import delete_model, save_model, saved_models
+from core.ui.page import escape_markdown
 from tests.support.app import open_page
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs
@@ -102,6 +103,17 @@ def test_a_file_that_is_not_a_bitmap_file_is_named(page):
     assert not at.exception
     assert [e.value for e in at.error] == [
         t("en", "train.bad_file", detail="dog\\.npy: not a \\.npy file")
+    ]
+
+
+def test_a_file_of_another_type_gets_the_app_s_message(page):
+    at = page
+    at.radio(key="tr_source").set_value("files").run()
+    at.file_uploader(key="tr_files").set_value([("cat.exe", b"MZ", "application/octet-stream")])
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        t("en", "input.wrong_type", file=escape_markdown("cat.exe"), types=".npy")
     ]
 
 

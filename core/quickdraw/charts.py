@@ -181,11 +181,22 @@ def strokes_figure(strokes, title: str) -> go.Figure:
     return figure
 
 
+# Where the browser finds `world_110m.json` (`static/`, served by Streamlit as `app/static/`),
+# relative to the page, so it holds under a base URL path too. plotly's own default is its CDN.
+WORLD_SHAPES_URL = "app/static/"
+
+
 def world_map(counts: pd.DataFrame, label: str) -> go.Figure:
     """Drawings per country on a world map."""
     figure = px.choropleth(
         counts, locations="iso3", color="drawings", hover_name="name",
         color_continuous_scale="Viridis", labels={"drawings": label}, hover_data={"iso3": False},
+    )  # fmt: skip
+    # Only the countries: the app serves their shapes itself (`WORLD_SHAPES_URL`), with no
+    # coastlines, land or lakes, so no layer sends the browser to plotly's CDN for more.
+    figure.update_geos(
+        showcountries=True, countrycolor="#b0b0b0", showcoastlines=False, showland=False,
+        showocean=False, showlakes=False, showrivers=False, showsubunits=False,
     )  # fmt: skip
     figure.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     return figure

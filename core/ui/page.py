@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from core.config import settings
-from core.i18n import LANGUAGES, language_from_locale, number, separators, t
+from core.i18n import LANGUAGES, language_from_locale, number, separators, t, tn
 from core.models.registry import HOME, all_pages, page_icon
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
@@ -105,6 +105,9 @@ def show_chart(lang: str, where: Any, figure: Any, **options: Any) -> Any:
     """`where.plotly_chart(figure)` (`where`: `st`, a column, a placeholder) with the numbers
     plotly writes (ticks, hover values) in the student's way: "0,5" in Spanish."""
     figure.update_layout(separators=separators(lang))
+    # No plotly toolbar: its buttons are named in English, and on a phone it covers the chart's
+    # labels. Dragging still zooms, a double click still resets.
+    options["config"] = {"displayModeBar": False, **options.get("config", {})}
     return where.plotly_chart(figure, **options)
 
 
@@ -124,3 +127,23 @@ def decimal_slider(
     decimals = max(0, -Decimal(str(step)).as_tuple().exponent)
     return where.select_slider(label, options, value=value, key=key,
                                format_func=lambda v: number(lang, v, decimals))  # fmt: skip
+
+
+def pick_many(
+    lang: str,
+    label: str,
+    options: Any,
+    key: str,
+    most: int | None = None,
+    where: Any = st,
+    **choices: Any,
+) -> list:
+    """`where.multiselect`, in the student's language where Streamlit writes its own English:
+    the empty box's invitation ("Choose options") and its refusal past a maximum ("You can
+    only select up to 4 options"). Past `most` choices, the first `most` are used, as said."""
+    chosen = where.multiselect(label, options, key=key, placeholder=t(lang, "app.choose_many"),
+                               **choices)  # fmt: skip
+    if most is not None and len(chosen) > most:
+        where.warning(tn(lang, "app.too_many", most))
+        chosen = chosen[:most]
+    return chosen

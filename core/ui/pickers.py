@@ -17,7 +17,8 @@ from core.tasks.image_input import (
     read_image,
     sample_photo,
 )
-from core.ui.error_messages import show_model_error
+from core.ui.error_messages import show_model_error, upload
+from core.ui.page import pick_many
 from core.ui.shared import shared_results
 
 
@@ -36,11 +37,8 @@ def image_picker(lang: str, prefix: str, task: str) -> InputImage | None:
     if source == "sample":
         return sample_gallery(lang, prefix)
     if source == "upload":
-        file = st.file_uploader(
-            t(lang, "input.upload_label", limit=settings().max_upload_mb),
-            type=UPLOAD_EXTENSIONS,
-            key=f"{prefix}_upload",
-        )
+        label = t(lang, "input.upload_label", limit=settings().max_upload_mb)
+        file = upload(lang, label, UPLOAD_EXTENSIONS, key=f"{prefix}_upload")
         hint = "input.upload_hint"
     else:
         file = st.camera_input(t(lang, "input.camera_label"), key=f"{prefix}_camera")
@@ -128,8 +126,8 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
         return t(lang, "models.option", model=model_id, size=MODELS[model_id].download_mb)
 
     if multiple:
-        chosen = st.multiselect(t(lang, "models.pick_many"), ids, default=[ids[0]],
-                                format_func=label, key=f"{prefix}_models")  # fmt: skip
+        chosen = pick_many(lang, t(lang, "models.pick_many"), ids, default=[ids[0]],
+                           format_func=label, key=f"{prefix}_models")  # fmt: skip
     else:
         chosen = [st.selectbox(t(lang, "models.pick_one"), ids, format_func=label,
                                key=f"{prefix}_model")]  # fmt: skip

@@ -10,6 +10,7 @@ import streamlit as st
 from core.config import settings
 from core.i18n import number, percent, t
 from core.quickdraw.charts import (
+    WORLD_SHAPES_URL,
     distribution,
     grid_figure,
     replay_figure,
@@ -19,8 +20,8 @@ from core.quickdraw.charts import (
 from core.quickdraw.formats import Drawing, simplify, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
-from core.ui.error_messages import retry_button
-from core.ui.page import decimal_slider, show_chart
+from core.ui.error_messages import retry_button, upload
+from core.ui.page import decimal_slider, pick_many, show_chart
 from core.ui.shared import shared_results
 
 GRID_MAX = 100  # thumbnails shown at once
@@ -59,7 +60,7 @@ def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Draw
 
 def uploaded_drawings(lang: str) -> tuple[list[Drawing], int] | None:
     """A local .ndjson or .bin file, the source that works without a network."""
-    file = st.file_uploader(t(lang, "quickdraw.upload"), type=["ndjson", "bin"], key="qd_upload")
+    file = upload(lang, t(lang, "quickdraw.upload"), ["ndjson", "bin"], key="qd_upload")
     if file is None:
         st.info(t(lang, "quickdraw.upload_hint"))
         return None
@@ -77,8 +78,8 @@ def filtered(lang: str, drawings: list[Drawing]) -> list[Drawing]:
                         format_func=lambda c: t(lang, f"quickdraw.recognized_{c}"),
                         key="qd_recognized")  # fmt: skip
     countries = sorted({d.countrycode for d in drawings})
-    chosen = right.multiselect(t(lang, "quickdraw.countries"), countries, key="qd_countries",
-                               format_func=lambda code: country_name(code, lang))  # fmt: skip
+    chosen = pick_many(lang, t(lang, "quickdraw.countries"), countries, key="qd_countries",
+                       where=right, format_func=lambda code: country_name(code, lang))  # fmt: skip
     return [
         d for d in drawings
         if (choice == "all" or d.recognized == (choice == "yes"))
@@ -132,8 +133,8 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
     st.markdown(t(lang, "quickdraw.replay_text"))
     numbers = list(range(1, min(len(drawings), GRID_MAX) + 1))
     default = [drawings.index(picked) + 1]
-    chosen = st.multiselect(t(lang, "quickdraw.replay_pick"), numbers, default=default,
-                            max_selections=4, key="qd_replay")  # fmt: skip
+    chosen = pick_many(lang, t(lang, "quickdraw.replay_pick"), numbers, default=default,
+                       most=4, key="qd_replay")  # fmt: skip
     speed = st.select_slider(t(lang, "quickdraw.speed"), [0.5, 1.0, 2.0, 4.0], value=1.0,
                              format_func=lambda s: f"× {number(lang, s)}",
                              key="qd_speed")  # fmt: skip
@@ -190,6 +191,7 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
         left,
         world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")),
         key="qd_map",
+        config={"topojsonURL": WORLD_SHAPES_URL},
     )
     right.metric(t(lang, "quickdraw.share_recognized"), percent(lang, own["recognized"].mean()))
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())

@@ -32,7 +32,8 @@ from core.quickdraw.training import (
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
 from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
-from core.ui.page import escape_markdown, show_chart
+from core.ui.error_messages import upload
+from core.ui.page import escape_markdown, pick_many, show_chart
 from core.ui.shared import shared_results, shared_trainings
 
 RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
@@ -49,17 +50,17 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
         key="tr_source",
     )
     if source == "bucket":
-        words = st.multiselect(t(lang, "train.words"), QUICKDRAW_WORDS, default=DEFAULT_WORDS,
-                               format_func=lambda word: word_in(lang, word),
-                               max_selections=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
+        words = pick_many(lang, t(lang, "train.words"), QUICKDRAW_WORDS, default=DEFAULT_WORDS,
+                          format_func=lambda word: word_in(lang, word),
+                          most=CLASSES_RANGE[1], key="tr_words")  # fmt: skip
         config = settings()
         source = QuickDrawSource(
             config.quickdraw_url, config.quickdraw_cache, config.network_timeout
         )
         fetch = source.first_bitmaps
     else:
-        files = st.file_uploader(t(lang, "train.files"), type=["npy"], accept_multiple_files=True,
-                                 key="tr_files")  # fmt: skip
+        files = upload(lang, t(lang, "train.files"), ["npy"], key="tr_files",
+                       accept_multiple_files=True)  # fmt: skip
         arrays = {}
         for file in files or []:
             word = file.name.rsplit(".", 1)[0]

@@ -140,6 +140,10 @@ def _titles(table: dict) -> Iterator[str]:
         yield from (str(v) for v in table.get(key, []) or [])
 
 
+# Streamlit's frontend writes this in an empty multiselect given no placeholder of the page's.
+STREAMLIT_PLACEHOLDER = "Choose options"
+
+
 def visible_texts(at: AppTest) -> Iterator[str]:
     """Every text a student reads on the page AppTest ran (sidebar included)."""
     for node in _walk(at._tree):
@@ -162,6 +166,8 @@ def visible_texts(at: AppTest) -> Iterator[str]:
         elif kind in ("expandable", "tab"):
             yield node.label
         else:
+            if kind == "multiselect" and not proto.placeholder:
+                yield STREAMLIT_PLACEHOLDER  # what the empty box says when the page says nothing
             for field in ("body", "label", "help", "placeholder", "caption", "value", "delta"):
                 value = getattr(proto, field, None)
                 if isinstance(value, str):
