@@ -34,6 +34,8 @@ def nbytes_of(value: Any, _depth: int = 0) -> int:
         return sys.getsizeof(value)
     if hasattr(value, "element_size") and hasattr(value, "numel"):  # a torch tensor
         return int(value.element_size() * value.numel()) + 200
+    if hasattr(value, "to_plotly_json"):  # a plotly figure: by what it holds, as JSON
+        return len(value.to_json())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
         return 64 + sum(nbytes_of(part, _depth + 1) for part in parts)

@@ -216,6 +216,29 @@ def test_a_laptop_sees_the_result_in_its_first_screen(
     page.close()
 
 
+@pytest.mark.parametrize(("path", "result", "control"), FIRST_SCREEN)
+def test_a_phone_gets_the_photos_then_the_controls_then_the_result(
+    chromium_browser, app_url, local_models, path, result, control
+):
+    """At 390 × 844 a page's columns stack. The five sample photos stay in one row, then come
+    the control and the result, within two screens, the result as wide as the phone allows."""
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844})
+    page.goto(f"{app_url}/{path}")
+    found = page.locator(result).first
+    found.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    gallery = page.locator("[class*='_gallery']").first.bounding_box()
+    shown = found.bounding_box()
+    assert gallery["height"] < 120, path  # one row of thumbnails, not five screens of them
+    assert gallery["y"] + gallery["height"] < shown["y"] < 2 * 844, path
+    assert shown["width"] >= 300, path  # not a narrow column: the phone's width
+    if control:
+        slider = page.locator(f".st-key-{control}").first.bounding_box()
+        assert gallery["y"] < slider["y"] < shown["y"] + shown["height"], (path, control)
+    page.screenshot(path=str(ROOT / "test-results" / f"phone-{path}.png"))
+    page.close()
+
+
 def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})
@@ -367,7 +390,7 @@ def test_the_world_map_draws_its_countries_with_no_internet(chromium_browser, ap
     countries.nth(expected - 1).wait_for(state="attached", timeout=30_000)
     assert countries.count() == expected
     assert world.first.locator("path.countries, .countries path").count() >= 1  # the borders
-    page.screenshot(path=str(ROOT / "test-results" / "world-map.png"))
+    world.first.screenshot(path=str(ROOT / "test-results" / "world-map.png"))
     context.close()
     assert not [url for url in outside if "plot.ly" in url]
 
@@ -428,6 +451,58 @@ def test_pictionary_guesses_a_fresh_model_while_drawing(
         labels_shown = [label for _, label in sorted(ticks)[:3]]  # the three bars on top
     page.screenshot(path=str(ROOT / "test-results" / "pictionary.png"))
     assert "fish" in labels_shown
+    page.close()
+
+
+# Whether each tab's label is what the browser finds at its centre (not the canvas's toolbar,
+# which floats above the canvas while the pointer is over it).
+TAB_LABELS_UNCOVERED = """() => [...document.querySelectorAll('[role=tab]')].map(tab => {
+    const box = tab.getBoundingClientRect();
+    return tab.contains(document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2));
+})"""
+
+
+# A round's canvas, the word's heading and the Play buttons, read at one moment.
+ROUND_LAYOUT = """([told, play]) => {
+    const canvas = document.querySelector("[class*='st-key-pic_game_canvas']");
+    const word = [...document.querySelectorAll("h3")].find(h => h.innerText.includes(told));
+    if (!canvas || !word) return null;
+    const box = canvas.getBoundingClientRect();
+    const buttons = [...document.querySelectorAll("button")].filter(b => b.innerText === play);
+    return [box.top, box.bottom, word.getBoundingClientRect().top, buttons.length];
+}"""
+
+
+def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
+    """At 1280 × 800: the drawing canvas and a round's canvas are whole in the first screen,
+    the word and the clock beside the latter, and the canvas's toolbar covers no tab label."""
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 800})
+    page.goto(f"{app_url}/Pictionary")
+    canvas = page.locator(".st-key-pic_canvas")
+    canvas.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(500)
+    assert page.evaluate(TAB_LABELS_UNCOVERED) == [True, True, True]
+    assert box["y"] + box["height"] <= 800
+    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click()
+    page.get_by_role("button", name=t("es", "pictionary.play")).click()
+    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
+    layout = None
+    for _ in range(6):  # a round lasts 1.5 s here: read the layout in one go, within a round
+        ready.click(timeout=30_000)
+        page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
+        told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
+        layout = page.evaluate(ROUND_LAYOUT, [told, t("es", "pictionary.play")])
+        if layout:
+            break
+    assert layout, "no round's canvas was seen"
+    canvas_top, canvas_bottom, word_top, play_buttons = layout
+    assert canvas_bottom <= 800
+    assert word_top < canvas_bottom  # the word beside the canvas, not above it
+    assert play_buttons == 0  # no Play button above the canvas during a game
+    page.screenshot(path=str(ROOT / "test-results" / "pictionary-round.png"))
     page.close()
 
 

@@ -3,15 +3,18 @@ laid out like Google's bucket (the page's `VTL_QUICKDRAW_URL` setting)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t, tn
+from core.quickdraw.charts import WORLD_SHAPES_URL
 from core.quickdraw.formats import read_ndjson, simplify
-from core.quickdraw.stats import country_name
+from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.page import escape_markdown
 from tests.support.app import open_page
-from tests.support.environment import SHARED, need_shared
+from tests.support.environment import ROOT, SHARED, need_shared
 from tests.support.plotly import plotly_specs
 from tests.support.range_server import RangeServer, bucket_from
 
@@ -112,6 +115,31 @@ def test_statistics_and_comparison(explorer):
     assert summary.loc["dog", "Strokes (mean)"] == f"{sum(len(d.strokes) for d in dogs) / 10:.1f}"
     world = next(c for c in plotly_specs(at) if c["data"][0]["type"] == "choropleth")
     assert "USA" in world["data"][0]["locations"]
+
+
+def test_the_world_map_needs_only_the_app_s_own_shapes(explorer):
+    """The map asks the browser for the country shapes the app serves (`static/`), and shows
+    no layer those shapes lack (coastlines, land, lakes…), which plotly would fetch from its
+    CDN. The shapes hold every country the map may be asked to colour."""
+    import tomllib
+
+    import pycountry
+
+    at = explorer.run()
+    chart = next(c for c in at.get("plotly_chart") if '"choropleth"' in c.proto.spec)
+    assert json.loads(chart.proto.config)["topojsonURL"] == WORLD_SHAPES_URL
+    geo = json.loads(chart.proto.spec)["layout"]["geo"]
+    layers = ("coastlines", "land", "ocean", "lakes", "rivers", "subunits")
+    assert [geo[f"show{layer}"] for layer in layers] == [False] * len(layers)
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableStaticServing"] is True
+    shapes = json.loads((ROOT / "static" / "world_110m.json").read_text())["objects"]
+    assert list(shapes) == ["countries", "land"]  # world-atlas's two: the map draws the first
+    ids = [shape.get("id") for shape in shapes["countries"]["geometries"]]
+    assert all(pycountry.countries.get(alpha_3=code) for code in ids if code)
+    assert len(set(ids) - {None}) >= 170
+    cats = read_ndjson((DATA / "raw" / "cat.ndjson").read_bytes().splitlines())[0]
+    assert set(country_counts(drawings_table(cats))["iso3"]) <= set(ids)
 
 
 def test_offline_message_and_local_file(explorer, monkeypatch):

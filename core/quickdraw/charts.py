@@ -70,12 +70,14 @@ def grid_figure(drawings: list[Drawing], hover: list[str], columns: int = 10) ->
 
 
 def _path(strokes: list[tuple[list[float], list[float]]]) -> tuple[list, list]:
-    """All strokes as one line, pen lifts as gaps (None)."""
+    """All strokes as one line, pen lifts as gaps (None), to a tenth of a pixel: the raw
+    format's float32 coordinates written whole ("414.48199462890625") made the replay's
+    frames three times as long to send."""
     xs: list = []
     ys: list = []
     for stroke_x, stroke_y in strokes:
-        xs += [*stroke_x, None]
-        ys += [*stroke_y, None]
+        xs += [*(round(float(x), 1) for x in stroke_x), None]
+        ys += [*(round(float(y), 1) for y in stroke_y), None]
     return xs, ys
 
 
@@ -197,6 +199,10 @@ def world_map(counts: pd.DataFrame, label: str) -> go.Figure:
     figure.update_geos(
         showcountries=True, countrycolor="#b0b0b0", showcoastlines=False, showland=False,
         showocean=False, showlakes=False, showrivers=False, showsubunits=False,
+        # Greenwich in the middle, no Antarctica (no one draws there): plotly would otherwise
+        # centre the map on the countries' shapes, the Pacific, and cut Asia at its edge.
+        center={"lon": 0, "lat": 0}, projection_rotation_lon=0, lonaxis_range=[-180, 180],
+        lataxis_range=[-60, 85],
     )  # fmt: skip
     figure.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0})
     return figure

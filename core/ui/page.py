@@ -104,7 +104,8 @@ def page_start(title_key: str) -> str:
 def show_chart(lang: str, where: Any, figure: Any, **options: Any) -> Any:
     """`where.plotly_chart(figure)` (`where`: `st`, a column, a placeholder) with the numbers
     plotly writes (ticks, hover values) in the student's way: "0,5" in Spanish."""
-    figure.update_layout(separators=separators(lang))
+    if figure.layout.separators != separators(lang):  # a shared chart already has them
+        figure.update_layout(separators=separators(lang))
     # No plotly toolbar: its buttons are named in English, and on a phone it covers the chart's
     # labels. Dragging still zooms, a double click still resets.
     options["config"] = {"displayModeBar": False, **options.get("config", {})}

@@ -67,13 +67,19 @@ def _pick_sample(key: str, sample_id: str) -> None:
     st.session_state[key] = sample_id
 
 
+THUMBNAIL_WIDTH = 56  # px: the five in one row, in a laptop's input column and on a phone
+
+
 def sample_gallery(lang: str, prefix: str) -> InputImage:
     """Thumbnails of the sample photos, each with a button that picks it, and the same choice
     as a list with the photos' names (for the keyboard and screen readers)."""
-    columns = st.columns(len(SAMPLE_PHOTOS))
-    for column, sample in zip(columns, SAMPLE_PHOTOS):
+    # A row that wraps (not columns, which a phone stacks one under another: five screens of
+    # thumbnails before the result); each thumbnail a fixed width, as many per row as fit.
+    row = st.container(horizontal=True, gap="xsmall", key=f"{prefix}_gallery")
+    for sample in SAMPLE_PHOTOS:
         thumbnail = sample_photo(sample.id).image.copy()
         thumbnail.thumbnail((160, 160))
+        column = row.container(width=THUMBNAIL_WIDTH, gap=None)
         column.image(thumbnail)
         column.button(
             sample.icon,

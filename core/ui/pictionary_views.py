@@ -71,9 +71,16 @@ def choose_model(lang: str) -> tuple[ModelRef, DoodleStyle]:
     return ModelRef(model_id, TASK, version), choices[model_id]
 
 
+GUESSES_HEIGHT = 80 + 34 * TOP + 20  # px: the chart of the top guesses (`top_k_bars`)
+CANVAS_TOOLBAR_ROOM = 8  # px: with the gap under the tabs, the toolbar's height
+
+
 def _canvas(key: str):
     from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
+    # The canvas's toolbar floats above its top edge: room for it, so it never covers the
+    # tabs' labels just above the canvas.
+    st.space(CANVAS_TOOLBAR_ROOM)
     return st_canvas(stroke_width=10, stroke_color="#000000", background_color="#ffffff",
                      height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
                      update_streamlit=True, key=key)  # fmt: skip
@@ -136,14 +143,15 @@ def game_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     """Six rounds of a few seconds each; then the drawings, what the AI said, and the score."""
     game: Game | None = st.session_state.get("pic_game")
     label = "pictionary.play_again" if game is not None and game.finished else "pictionary.play"
-    if st.button(t(lang, label), type="primary", key="pic_play"):
+    playing = game is not None and not game.finished  # no button over the canvas meanwhile
+    if not playing and st.button(t(lang, label), type="primary", key="pic_play"):
         try:
             labels = model_labels(lang, ref)
         except ModelError as err:
             show_model_error(lang, err, TASK)
             return
-        game = Game(labels, settings().round_seconds)
-        st.session_state["pic_game"] = game
+        st.session_state["pic_game"] = Game(labels, settings().round_seconds)
+        st.rerun()  # the page again, without the button, as the first round's card
     if game is None:
         st.info(t(lang, "pictionary.game_intro", rounds=ROUNDS, seconds=settings().round_seconds))
     elif game.finished:
@@ -164,18 +172,24 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     current = game.current
     round_number = len(game.rounds)
     word = word_in(lang, current.word)
-    st.subheader(t(lang, "pictionary.draw_word", word=word, number=round_number, rounds=ROUNDS))
-    remaining = game.remaining(now)
-    st.progress(remaining / game.round_seconds, text=t(lang, "pictionary.seconds_left",
-                                                       seconds=round(remaining)))  # fmt: skip
-    left, right = st.columns([3, 2])
-    with left:
+    # The word and the clock beside the canvas, so the whole canvas fits a laptop's screen; in
+    # the first column, so a phone (where columns stack) shows them above the canvas. The
+    # guesses' room is kept from the start: the canvas never moves while the student draws.
+    told, drawing = st.columns([2, 3])
+    with told:
+        st.subheader(t(lang, "pictionary.draw_word", word=word, number=round_number,
+                       rounds=ROUNDS))  # fmt: skip
+        remaining = game.remaining(now)
+        st.progress(remaining / game.round_seconds, text=t(lang, "pictionary.seconds_left",
+                                                           seconds=round(remaining)))  # fmt: skip
+        guesses = st.container(height=GUESSES_HEIGHT, border=False)
+    with drawing:
         drawn = _canvas(f"pic_game_canvas_{round_number}")
     strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
     result = _guesses(lang, ref, style, strokes) if strokes else None
     labels = tuple(p.label for p in result.top(TOP)) if result else ()
     if result is not None:
-        with right:
+        with guesses:
             _bars(lang, result, f"pic_game_guesses_{round_number}")
     if game.update(strokes, labels, now):
         st.rerun()  # the next round (or the summary) starts on the next run

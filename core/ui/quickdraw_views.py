@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.config import settings
@@ -25,6 +27,23 @@ from core.ui.page import decimal_slider, pick_many, show_chart
 from core.ui.shared import shared_results
 
 GRID_MAX = 100  # thumbnails shown at once
+
+
+def contents(drawings: list[Drawing]) -> tuple:
+    """What a chart of `drawings` depends on, cheap to compare: their ids, and raw or not."""
+    return (
+        tuple(d.key_id for d in drawings),
+        tuple(d.word for d in drawings[:1]),
+        any(d.timed for d in drawings),
+    )
+
+
+def shared_chart(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
+    """A chart built once per what it shows (`key`, with the language) and kept with the
+    class's other results: a display-only rerun (the replay's speed, ε, a tab) and the other
+    students on the same drawings reuse it. Building the grid, the replay and the statistics
+    took 0.26 s of each rerun of the explorer."""
+    return shared_results().get_or_compute(("chart", *key), build)
 
 
 def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Drawing], int] | None:
@@ -99,9 +118,13 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     shown = drawings[:GRID_MAX]
     if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
         st.session_state["qd_pick"] = 1
-    hover = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in enumerate(shown, start=1)]
-    show_chart(lang, st, grid_figure(shown, hover), key="qd_grid", on_select=_picked_in_grid,
-                    selection_mode="points")  # fmt: skip
+
+    def grid() -> go.Figure:
+        hover = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in enumerate(shown, 1)]
+        return grid_figure(shown, hover)
+
+    show_chart(lang, st, shared_chart(("grid", lang, contents(shown)), grid), key="qd_grid",
+               on_select=_picked_in_grid, selection_mode="points")  # fmt: skip
     st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
     position = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
     drawing = shown[int(position) - 1]
@@ -145,7 +168,10 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
         st.caption(t(lang, "quickdraw.untimed"))
     titles = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in zip(chosen, selected)]
     clock = t(lang, "quickdraw.clock")
-    figure = replay_figure(selected, titles, 100.0, speed, "▶", "⏸", clock, lang)
+    figure = shared_chart(
+        ("replay", lang, contents(selected), tuple(titles), speed),
+        lambda: replay_figure(selected, titles, 100.0, speed, "▶", "⏸", clock, lang),
+    )
     show_chart(lang, st, figure, key="qd_replay_chart")
 
 
@@ -185,22 +211,24 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     table = drawings_table(drawings + extra)
     own = table[table["word"] == drawings[0].word] if drawings else table
     table["word"] = table["word"].map(partial(word_in, lang))  # the legends name categories
+    shown = (lang, contents(drawings), contents(extra))
     left, right = st.columns([3, 1])
-    show_chart(
-        lang,
-        left,
-        world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")),
-        key="qd_map",
-        config={"topojsonURL": WORLD_SHAPES_URL},
+    world = shared_chart(
+        ("world", *shown),
+        lambda: world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")),
     )
+    show_chart(lang, left, world, key="qd_map", config={"topojsonURL": WORLD_SHAPES_URL})
     right.metric(t(lang, "quickdraw.share_recognized"), percent(lang, own["recognized"].mean()))
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
     # One distribution at a time, the page's whole width: three side by side were too cramped
     # for their legends when categories are compared.
     measured = [name for name in ("strokes", "points", "seconds") if table[name].notna().any()]
     for tab, name in zip(st.tabs([t(lang, f"quickdraw.{name}") for name in measured]), measured):
-        label = t(lang, f"quickdraw.{name}")
-        figure = distribution(table, name, label, t(lang, "quickdraw.drawings"))
+        label, count_label = t(lang, f"quickdraw.{name}"), t(lang, "quickdraw.drawings")
+        figure = shared_chart(
+            ("distribution", name, *shown),
+            partial(distribution, table, name, label, count_label),
+        )
         show_chart(lang, tab, figure, key=f"qd_hist_{name}")
     st.dataframe(summary_table(lang, table), hide_index=True, key="qd_summary")
 
