@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t, tn
-from core.quickdraw.charts import WORLD_SHAPES_URL
+from core.quickdraw.charts import GRID_CELL, WORLD_SHAPES_URL
 from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.page import escape_markdown
@@ -62,8 +62,11 @@ def test_explorer_loads_a_category_and_shows_details(explorer):
     assert shown["Points"] == str(first.points)
     assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
     assert shown["Recognized"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
+    (frame,) = plotly_specs(at)[0]["layout"]["shapes"]  # the picked thumbnail, framed
     at.number_input(key="qd_pick").set_value(3).run()
     assert metrics(at)["Strokes"] == str(len(cats()[2].strokes))
+    (moved,) = plotly_specs(at)[0]["layout"]["shapes"]
+    assert moved["x0"] - frame["x0"] == 2 * (GRID_CELL + 2) and moved["y0"] == frame["y0"]
 
 
 def test_filters_do_not_download_again(explorer, bucket_server):

@@ -160,6 +160,11 @@ def test_the_command_line_refuses_a_taken_name_before_training(tmp_path, monkeyp
     assert "exists (--replace to replace it)" in capsys.readouterr().err
     assert command.main(["--words", *words, "--name", "../out", "--local", str(BITMAPS)]) == 2
     assert trained == []
+    saved = []
+    monkeypatch.setattr(command, "save_model", lambda *a: saved.append(a[2:]) or tmp_path)
+    taken = ["--words", *words, "--per-class", "100", "--name", "taken", "--local", str(BITMAPS)]
+    assert command.main([*taken, "--overwrite"]) == 0
+    assert trained == [1] and saved == [("taken", True)]  # trained, then saved in its place
 
 
 def test_a_saved_model_has_an_identity_and_a_stale_page_cannot_act_on_another(trained, tmp_path):

@@ -31,8 +31,8 @@ def thumbnail_grid(drawings: list[Drawing], columns: int = 10) -> np.ndarray:
     return grid
 
 
-def grid_figure(drawings: list[Drawing], hover: list[str], columns: int = 10) -> go.Figure:
-    """The thumbnail grid as a figure whose cells can be clicked (one invisible point each)."""
+def grid_picture(drawings: list[Drawing], columns: int = 10) -> tuple[str, tuple[int, int]]:
+    """The thumbnail grid as a PNG the browser can show (a data URI), and its shape."""
     import base64
     import io
 
@@ -41,9 +41,27 @@ def grid_figure(drawings: list[Drawing], hover: list[str], columns: int = 10) ->
     grid = thumbnail_grid(drawings, columns)
     buffer = io.BytesIO()
     Image.fromarray(grid).save(buffer, format="PNG")
-    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), grid.shape
+
+
+def grid_figure(
+    drawings: list[Drawing],
+    hover: list[str],
+    columns: int = 10,
+    picked: int | None = None,
+    picture: tuple[str, tuple[int, int]] | None = None,
+) -> go.Figure:
+    """The thumbnail grid as a figure whose cells can be clicked (one invisible point each),
+    the `picked` one (numbered from 1) framed in orange: what a click chose, where it was."""
+    source, (height, width) = picture or grid_picture(drawings, columns)
     size = GRID_CELL + 2
     centres = [divmod(index, columns) for index in range(len(drawings))]
+    frames = []
+    if picked is not None and 1 <= picked <= len(drawings):
+        row, column = centres[picked - 1]
+        left, top = 1 + column * size, 1 + row * size
+        frames.append({"type": "rect", "x0": left, "x1": left + size, "y0": top,
+                       "y1": top + size, "line": {"color": "#ff9d00", "width": 3}})  # fmt: skip
     figure = go.Figure(
         data=[
             {"type": "image", "source": source, "hoverinfo": "skip"},
@@ -59,11 +77,12 @@ def grid_figure(drawings: list[Drawing], hover: list[str], columns: int = 10) ->
             },
         ],
         layout={
-            "xaxis": {"visible": False, "range": [0, grid.shape[1]]},
-            "yaxis": {"visible": False, "range": [grid.shape[0], 0], "scaleanchor": "x"},
-            "height": 40 + grid.shape[0],
+            "xaxis": {"visible": False, "range": [0, width]},
+            "yaxis": {"visible": False, "range": [height, 0], "scaleanchor": "x"},
+            "height": 40 + height,
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "dragmode": False,
+            "shapes": frames,
         },
     )
     return figure

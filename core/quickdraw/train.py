@@ -5,7 +5,7 @@
 
 Without --local, bitmaps are read from Google's bucket (`VTL_QUICKDRAW_URL`) with Range
 requests and cached. The model is saved in `VTL_MODELS_DIR` and loads as `trained/<name>`; a
-name already taken is refused before training unless `--replace` is given.
+name already taken is refused before training unless `--replace` (or `--overwrite`) is given.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", required=True)
     parser.add_argument("--local", type=Path, help="a folder of <word>.npy files (offline)")
-    parser.add_argument("--replace", action="store_true", help="replace a model of that name")
+    parser.add_argument("--replace", "--overwrite", action="store_true", dest="replace",
+                        help="replace a model of that name")  # fmt: skip
     args = parser.parse_args(argv)
     config = TrainingConfig(tuple(args.words), args.per_class, args.epochs, args.seed)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,6 +16,7 @@ from core.quickdraw.charts import (
     WORLD_SHAPES_URL,
     distribution,
     grid_figure,
+    grid_picture,
     replay_figure,
     strokes_figure,
     world_map,
@@ -38,11 +40,11 @@ def contents(drawings: list[Drawing]) -> tuple:
     )
 
 
-def shared_chart(key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
-    """A chart built once per what it shows (`key`, with the language) and kept with the
-    class's other results: a display-only rerun (the replay's speed, ε, a tab) and the other
-    students on the same drawings reuse it. Building the grid, the replay and the statistics
-    took 0.26 s of each rerun of the explorer."""
+def shared_chart(key: tuple, build: Callable[[], Any]) -> Any:
+    """A chart (or its picture) built once per what it shows (`key`, with the language), kept
+    with the class's other results: a display-only rerun (the replay's speed, ε, a tab) and the
+    other students on the same drawings reuse it. Building the grid, the replay and the
+    statistics took 0.26 s of each rerun of the explorer."""
     return shared_results().get_or_compute(("chart", *key), build)
 
 
@@ -119,12 +121,16 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
         st.session_state["qd_pick"] = 1
 
+    picked = int(st.session_state.get("qd_pick", 1))
+    picture = shared_chart(("grid_picture", contents(shown)), partial(grid_picture, shown))
+
     def grid() -> go.Figure:
         hover = [f"#{n} · {country_name(d.countrycode, lang)}" for n, d in enumerate(shown, 1)]
-        return grid_figure(shown, hover)
+        return grid_figure(shown, hover, picked=picked, picture=picture)
 
-    show_chart(lang, st, shared_chart(("grid", lang, contents(shown)), grid), key="qd_grid",
-               on_select=_picked_in_grid, selection_mode="points")  # fmt: skip
+    figure = shared_chart(("grid", lang, contents(shown), picked), grid)
+    show_chart(lang, st, figure, key="qd_grid", on_select=_picked_in_grid,
+               selection_mode="points")  # fmt: skip
     st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
     position = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
     drawing = shown[int(position) - 1]
@@ -202,7 +208,9 @@ def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> Non
         ),
         (columns[2], ours, t(lang, "quickdraw.ours_title", epsilon=epsilon, points=ours_points)),
     ):
-        show_chart(lang, column, strokes_figure(strokes, title), key=f"qd_strokes_{title[:12]}")
+        build = partial(strokes_figure, strokes, title)  # the title tells the three apart
+        figure = shared_chart(("strokes", raw.key_id, title), build)
+        show_chart(lang, column, figure, key=f"qd_strokes_{title[:12]}")
 
 
 def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None:
