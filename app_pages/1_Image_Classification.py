@@ -27,8 +27,10 @@ with right:
         show_input(lang, image, shown_width=280)
     if image is not None and refs:
         st.subheader(t(lang, "classification.results_title"))
-        for index, (column, ref) in enumerate(zip(st.columns(len(refs)), refs)):
-            with column:
+        # One model under another: side by side, five models left each chart too narrow for
+        # its class names.
+        for index, ref in enumerate(refs):
+            with st.container(key=f"cls_result_{index}"):
                 result = task_page.run_model(lang, task, ref, image)
                 if result is None:
                     continue

@@ -37,11 +37,13 @@ def main() -> int:
     from transformers import pipeline  # noqa: F401
 
     from benchmarks.harness import app_page
+    from core.ui.pickers import model_box_key
     from core.ui.shared import shared_models
 
     before_models = resident_mb()
     at = app_page("app_pages/1_Image_Classification.py", 600)
-    at.session_state["cls_models"] = models  # all five from the first run
+    for model_id in models:  # all five from the first run
+        at.session_state[model_box_key("cls", model_id)] = True
     at.run()
     assert not at.exception, at.exception
     cache = shared_models()

@@ -10,8 +10,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
+from core.models.registry import models_for
 from core.tasks.image_input import UPLOAD_EXTENSIONS, sample_photo
 from core.ui.page import escape_markdown
+from core.ui.pickers import model_box_key
 from tests.support.app import open_page
 from tests.support.models import expected_bars
 from tests.support.plotly import plotly_specs
@@ -24,6 +26,13 @@ RESNET = "microsoft/resnet-50"
 def shown_bars(at: AppTest) -> list[list[tuple[str, float]]]:
     """(label, percent) pairs of each bar chart on the page."""
     return [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
+
+
+def choose_models(at: AppTest, chosen: list[str]) -> AppTest:
+    """Tick the boxes of the `chosen` models, untick the others."""
+    for spec in models_for("image-classification"):
+        at.checkbox(key=model_box_key("cls", spec.id)).set_value(spec.id in chosen)
+    return at
 
 
 def test_classification_shows_the_models_top_k(local_models):
@@ -42,7 +51,7 @@ def test_classification_shows_the_models_top_k(local_models):
 
 def test_comparing_two_models_side_by_side(local_models):
     at = open_page(PAGE, "en")
-    at.multiselect(key="cls_models").set_value([VIT, RESNET]).run()
+    choose_models(at, [VIT, RESNET]).run()
     assert not at.exception and not at.error
     assert shown_bars(at) == [expected_bars(VIT, "chelsea", 5), expected_bars(RESNET, "chelsea", 5)]
     links = [m.value for m in at.markdown if m.value.startswith("**[")]  # above each chart
@@ -150,14 +159,14 @@ def test_custom_model_ids(local_models):
     assert len(errors) == 1 and "someone/not\\-downloaded" in errors[0]
     assert "no connection to the Hugging Face Hub" in errors[0]
     assert len(plotly_specs(at)) == 1  # the registry model still answers
-    at.multiselect(key="cls_models").set_value([]).run()
+    choose_models(at, []).run()
     at.text_input(key="cls_custom").input(RESNET).run()
     assert shown_bars(at) == [expected_bars(RESNET, "chelsea", 5)]
 
 
 def test_no_model_chosen_says_so(local_models):
     at = open_page(PAGE, "es")
-    at.multiselect(key="cls_models").set_value([]).run()
+    choose_models(at, []).run()
     assert [i.value for i in at.info] == [t("es", "models.none")]
     assert plotly_specs(at) == []
 

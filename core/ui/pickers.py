@@ -18,7 +18,6 @@ from core.tasks.image_input import (
     sample_photo,
 )
 from core.ui.error_messages import show_model_error, upload
-from core.ui.page import pick_many
 from core.ui.shared import shared_results
 
 
@@ -75,7 +74,9 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
     as a list with the photos' names (for the keyboard and screen readers)."""
     # A row that wraps (not columns, which a phone stacks one under another: five screens of
     # thumbnails before the result); each thumbnail a fixed width, as many per row as fit.
-    row = st.container(horizontal=True, gap="xsmall", key=f"{prefix}_gallery")
+    row = st.container(
+        horizontal=True, gap="xsmall", vertical_alignment="bottom", key=f"{prefix}_gallery"
+    )  # the buttons in line, photos of any shape
     for sample in SAMPLE_PHOTOS:
         thumbnail = sample_photo(sample.id).image.copy()
         thumbnail.thumbnail((160, 160))
@@ -120,6 +121,11 @@ def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> 
         )
 
 
+def model_box_key(prefix: str, model_id: str) -> str:
+    """The key of a model's box when several can be compared ("cls_model_google--vit-…")."""
+    return f"{prefix}_model_{model_id.replace('/', '--')}"
+
+
 def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> list[ModelRef]:
     """Registry models (several at once when `multiple`, to compare) or a custom Hub id.
 
@@ -132,8 +138,12 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
         return t(lang, "models.option", model=model_id, size=MODELS[model_id].download_mb)
 
     if multiple:
-        chosen = pick_many(lang, t(lang, "models.pick_many"), ids, default=[ids[0]],
-                           format_func=label, key=f"{prefix}_models")  # fmt: skip
+        # A box per model, not a multiselect (whose box showed one of five chosen models, cut)
+        # nor pills (one row that scrolls sideways): every model in sight, chosen or not.
+        st.markdown(t(lang, "models.pick_many"))
+        chosen = [model_id for index, model_id in enumerate(ids)
+                  if st.checkbox(label(model_id), value=index == 0,
+                                 key=model_box_key(prefix, model_id))]  # fmt: skip
     else:
         chosen = [st.selectbox(t(lang, "models.pick_one"), ids, format_func=label,
                                key=f"{prefix}_model")]  # fmt: skip
