@@ -95,6 +95,7 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
         [sample.id for sample in SAMPLE_PHOTOS],
         format_func=lambda s: t(lang, f"samples.{s}"),
         horizontal=True,
+        label_visibility="collapsed",  # under the photos it names, it needs no title on screen
         key=f"{prefix}_sample",
     )
     return sample_photo(chosen)
@@ -140,10 +141,11 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
     if multiple:
         # A box per model, not a multiselect (whose box showed one of five chosen models, cut)
         # nor pills (one row that scrolls sideways): every model in sight, chosen or not.
-        st.markdown(t(lang, "models.pick_many"))
+        boxes = st.container(gap="xsmall")  # close together, as one list
+        boxes.markdown(t(lang, "models.pick_many"))
         chosen = [model_id for index, model_id in enumerate(ids)
-                  if st.checkbox(label(model_id), value=index == 0,
-                                 key=model_box_key(prefix, model_id))]  # fmt: skip
+                  if boxes.checkbox(label(model_id), value=index == 0,
+                                    key=model_box_key(prefix, model_id))]  # fmt: skip
     else:
         chosen = [st.selectbox(t(lang, "models.pick_one"), ids, format_func=label,
                                key=f"{prefix}_model")]  # fmt: skip
