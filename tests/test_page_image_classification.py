@@ -49,7 +49,7 @@ def test_classification_shows_the_models_top_k(local_models):
     assert any(c.value.endswith("s on cpu") for c in at.caption)
 
 
-def test_comparing_two_models_side_by_side(local_models):
+def test_comparing_two_models(local_models):
     at = open_page(PAGE, "en")
     choose_models(at, [VIT, RESNET]).run()
     assert not at.exception and not at.error
