@@ -96,6 +96,20 @@ def test_replay_has_real_timing_frames(explorer):
     assert clock["steps"][10]["label"] == "1.0"  # a frame every 100 ms
 
 
+def test_a_fifth_replay_is_refused_in_the_student_s_words(explorer):
+    """Streamlit's own limit would say "You can only select up to 4 options" in English: the
+    page keeps the first four and says so itself, and the empty box invites in Spanish."""
+    at = explorer
+    at.context = {"locale": "es-ES"}
+    at.run()
+    assert at.multiselect(key="qd_countries").proto.placeholder == t("es", "app.choose_many")
+    at.multiselect(key="qd_replay").set_value([1, 2, 3, 4, 5]).run()
+    assert [w.value for w in at.warning] == [tn("es", "app.too_many", 4)]
+    spec = next(c for c in plotly_specs(at) if c.get("frames"))
+    ghosts = [trace for trace in spec["data"] if trace["line"]["color"] == "#d0d0d0"]
+    assert len(ghosts) == 4
+
+
 def test_raw_vs_simplified_with_our_rdp(explorer):
     at = explorer.run()
     at.select_slider(key="qd_epsilon").set_value(6.0).run()

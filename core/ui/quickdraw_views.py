@@ -32,9 +32,10 @@ GRID_MAX = 100  # thumbnails shown at once
 
 
 def contents(drawings: list[Drawing]) -> tuple:
-    """What a chart of `drawings` depends on, cheap to compare: their ids, and raw or not."""
+    """What a chart of `drawings` depends on, cheap to compare: their ids and sizes (a local
+    file could hold other strokes under the same ids), category, and raw or not."""
     return (
-        tuple(d.key_id for d in drawings),
+        tuple((d.key_id, d.points) for d in drawings),
         tuple(d.word for d in drawings[:1]),
         any(d.timed for d in drawings),
     )
