@@ -119,10 +119,9 @@ def _picked_in_grid() -> None:
 def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     """The thumbnails, numbered from 1, and the details of the one the student clicks."""
     shown = drawings[:GRID_MAX]
-    if st.session_state.get("qd_pick", 1) > len(shown):  # fewer drawings after a filter
-        st.session_state["qd_pick"] = 1
-
-    picked = int(st.session_state.get("qd_pick", 1))
+    picked = int(st.session_state.get("qd_pick", 1))  # framed in the grid
+    if picked > len(shown):  # fewer drawings after a filter
+        st.session_state["qd_pick"] = picked = 1
     picture = shared_chart(("grid_picture", contents(shown)), partial(grid_picture, shown))
 
     def grid() -> go.Figure:
