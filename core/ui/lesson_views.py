@@ -86,8 +86,12 @@ def drawing_pages(lang: str) -> None:
 
 
 def part_of_classification(lang: str) -> None:
-    """On the drawing pages: where they sit in the lesson, with a way back."""
-    st.caption(t(lang, "lesson.part_of_classification"))
+    """On the drawing pages: where they sit in the lesson, with a way back, on one line (a
+    phone wraps it), so the canvas below still fits a laptop's first screen."""
     task = TASKS["image-classification"]
     name = t(lang, f"tasks.{task.id}.name")
-    st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small",
+                      key="part_of_classification"):  # fmt: skip
+        st.caption(t(lang, "lesson.part_of_classification"), width="content")
+        st.page_link(task.page, label=t(lang, "home.open_page", page=name), icon=task.icon,
+                     width="content")  # fmt: skip
