@@ -83,7 +83,7 @@ def app_url(tiny_models_dir: Path, bucket_url: str, models_dir: Path, tmp_path_f
         VTL_QUICKDRAW_URL=bucket_url,
         VTL_QUICKDRAW_CACHE=str(tmp_path_factory.mktemp("quickdraw-cache")),
         VTL_MODELS_DIR=str(models_dir),
-        VTL_ROUND_SECONDS="1.5",  # a Pictionary game in seconds, not minutes
+        VTL_ROUND_SECONDS="3",  # a Pictionary game in seconds, not minutes; two ticks of its clock
     )
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with open(log, "wb") as out:
@@ -473,6 +473,43 @@ ROUND_LAYOUT = """([told, play]) => {
 }"""
 
 
+# The round's canvas (a component in a shadow root) is marked; once the clock has ticked (the
+# round reran), is the marked one still there? A canvas mounted anew is a blank one: the
+# student's strokes are gone.
+GAME_CANVAS = "[class*='st-key-pic_game_canvas'] [data-testid='stBidiComponentIsolated']"
+MARK_CANVAS = """(selector) => {
+    const canvas = document.querySelector(selector);
+    if (canvas) canvas.dataset.marked = "yes";
+    const clock = document.querySelector("[data-testid='stProgress']");
+    return canvas && clock ? clock.innerText : null;
+}"""
+CLOCK_TICKED = """(before) => {
+    const clock = document.querySelector("[data-testid='stProgress']");
+    return !clock || clock.innerText !== before;
+}"""
+CANVAS_MARKED = """(selector) => {
+    const canvas = document.querySelector(selector);
+    return canvas ? canvas.dataset.marked === "yes" : null;
+}"""
+
+
+def the_canvas_stays_through_a_tick(page, rounds: int = 6) -> bool:
+    """Within a round (3 s here): mark the canvas, wait for the clock's next second, look."""
+    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
+    for _ in range(rounds):
+        ready.click(timeout=30_000)
+        page.locator(GAME_CANVAS).first.wait_for(state="attached", timeout=30_000)
+        clock = page.evaluate(MARK_CANVAS, GAME_CANVAS)
+        if clock is None:
+            continue
+        page.wait_for_function(CLOCK_TICKED, arg=clock, timeout=10_000)
+        page.wait_for_timeout(100)  # a canvas mounted anew comes with the tick's elements
+        marked = page.evaluate(CANVAS_MARKED, GAME_CANVAS)
+        if marked is not None:  # None: the round ended first; try the next one
+            return marked
+    raise AssertionError("no round lasted through a tick of its clock")
+
+
 def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
     """At 1280 × 800: the drawing canvas and a round's canvas are whole in the first screen,
     the word and the clock beside the latter, and the canvas's toolbar covers no tab label."""
@@ -490,7 +527,7 @@ def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
     page.get_by_role("button", name=t("es", "pictionary.play")).click()
     ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
     layout = None
-    for _ in range(6):  # a round lasts 1.5 s here: read the layout in one go, within a round
+    for _ in range(6):  # a round lasts 3 s here: read the layout in one go, within a round
         ready.click(timeout=30_000)
         page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
         told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
@@ -498,6 +535,7 @@ def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
         if layout:
             break
     assert layout, "no round's canvas was seen"
+    assert the_canvas_stays_through_a_tick(page), "the round's canvas was mounted anew"
     canvas_top, canvas_bottom, word_top, play_buttons = layout
     assert canvas_bottom <= 800
     assert word_top < canvas_bottom  # the word beside the canvas, not above it

@@ -165,9 +165,13 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     """One round: the word, a countdown, the canvas and the model's live guesses."""
     game: Game = st.session_state["pic_game"]
     now = time.time()
-    if game.current is None and not ready_card(lang, game):
-        return
+    # One slot holds the card, then the round: the canvas has the same place in the page from
+    # the round's first run to its last. (Had the card left an element of its own above, the
+    # canvas would move up on the next tick, and Streamlit would mount it anew: a blank canvas.)
+    slot = st.empty()
     if game.current is None:
+        if not ready_card(lang, game, slot):
+            return
         game.start_round(now)
     current = game.current
     round_number = len(game.rounds)
@@ -175,7 +179,8 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     # The word and the clock beside the canvas, so the whole canvas fits a laptop's screen; in
     # the first column, so a phone (where columns stack) shows them above the canvas. The
     # guesses' room is kept from the start: the canvas never moves while the student draws.
-    told, drawing = st.columns([2, 3])
+    with slot.container():
+        told, drawing = st.columns([2, 3])
     with told:
         st.subheader(t(lang, "pictionary.draw_word", word=word, number=round_number,
                        rounds=ROUNDS))  # fmt: skip
@@ -195,11 +200,11 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
         st.rerun()  # the next round (or the summary) starts on the next run
 
 
-def ready_card(lang: str, game: Game) -> bool:
+def ready_card(lang: str, game: Game, slot) -> bool:
     """Between rounds, as in the real game: how the last round went, the next word, and a
-    button; True once the student is ready (the round's clock starts then, on a new canvas)."""
-    card = st.empty()
-    with card.container(border=True):
+    button, in `slot`; True once the student is ready (the round's clock starts then, on a new
+    canvas that takes the card's place)."""
+    with slot.container(border=True):
         if game.rounds:
             last = game.rounds[-1]
             if last.guessed:
@@ -209,10 +214,7 @@ def ready_card(lang: str, game: Game) -> bool:
         coming = len(game.rounds) + 1
         st.subheader(t(lang, "pictionary.next_round", number=coming, rounds=ROUNDS))
         st.markdown(f"## {word_in(lang, game.next_word)}")
-        ready = st.button(t(lang, "pictionary.ready"), type="primary", key="pic_ready")
-    if ready:
-        card.empty()  # the card goes as the round begins
-    return ready
+        return st.button(t(lang, "pictionary.ready"), type="primary", key="pic_ready")
 
 
 def summary(lang: str, game: Game) -> None:
