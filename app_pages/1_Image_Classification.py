@@ -20,7 +20,7 @@ left, right = st.columns([2, 3])
 with left:
     image, refs = task_page.choose_input_and_models(lang, task, "cls", multiple=True)
     top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
-task_page.waiting_for_a_model(lang, "cls", image, refs, right)
+task_page.waiting_for_a_model(lang, "cls", image, right)
 results = []
 with right:
     if image is not None:

@@ -21,7 +21,7 @@ with left:
                           key="dep_colours")  # fmt: skip
     show_3d = st.toggle(t(lang, "depth.show_3d"), key="dep_3d")
 
-task_page.waiting_for_a_model(lang, "dep", image, refs, right)
+task_page.waiting_for_a_model(lang, "dep", image, right)
 if image is not None and refs:
     with right:
         result = task_page.run_model(lang, task, refs[0], image)

@@ -20,7 +20,7 @@ with left:
                        horizontal=True, format_func=lambda name: t(lang, f"segmentation.{name}"),
                        key="seg_subtask")  # fmt: skip
 
-task_page.waiting_for_a_model(lang, "seg", image, refs, right)
+task_page.waiting_for_a_model(lang, "seg", image, right)
 with right:  # the opacity beside the overlay it changes
     opacity = decimal_slider(lang, t(lang, "segmentation.opacity"), (0.0, 1.0), 0.6, 0.05,
                              key="seg_opacity")  # fmt: skip

@@ -164,6 +164,21 @@ def test_custom_model_ids(local_models):
     assert shown_bars(at) == [expected_bars(RESNET, "chelsea", 5)]
 
 
+def test_a_big_model_chosen_alone_says_why_no_result_yet(local_models, monkeypatch):
+    """No classifier is big today; were one added, ticked alone: the result's place says that
+    it waits for the confirmation, and the confirmation brings the result."""
+    import dataclasses
+
+    from core.models.registry import HEAVY_MB, MODELS
+
+    monkeypatch.setitem(MODELS, VIT, dataclasses.replace(MODELS[VIT], download_mb=HEAVY_MB))
+    at = open_page(PAGE, "es")
+    assert [i.value for i in at.info] == [t("es", "models.waiting")]
+    assert plotly_specs(at) == []
+    at.checkbox(key=f"cls_heavy_{VIT}").check().run()
+    assert not at.info and shown_bars(at) == [expected_bars(VIT, "chelsea", 5)]
+
+
 def test_no_model_chosen_says_so(local_models):
     at = open_page(PAGE, "es")
     choose_models(at, []).run()

@@ -122,6 +122,12 @@ def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> 
         )
 
 
+def waiting_key(prefix: str) -> str:
+    """Where `model_picker` notes that every model chosen waits for the student's confirmation
+    (big models only), so the page can say why the result's place is empty."""
+    return f"{prefix}_waiting"
+
+
 def model_box_key(prefix: str, model_id: str) -> str:
     """The key of a model's box when several can be compared ("cls_model_google--vit-…")."""
     return f"{prefix}_model_{model_id.replace('/', '--')}"
@@ -172,4 +178,5 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
         confirmed.append(ref)
     if not refs:
         st.info(t(lang, "models.none"))
+    st.session_state[waiting_key(prefix)] = bool(refs) and not confirmed
     return confirmed

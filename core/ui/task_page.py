@@ -19,7 +19,7 @@ from core.tasks.code_snippets import STEPS_OPTIONS, steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui import lesson_views
 from core.ui.page import page_start
-from core.ui.pickers import image_picker, model_picker
+from core.ui.pickers import image_picker, model_picker, waiting_key
 from core.ui.runs import run_cached
 from core.ui.tables import models_table
 
@@ -46,13 +46,10 @@ def choose_input_and_models(
     return image, model_picker(lang, task.id, prefix, multiple=multiple)
 
 
-def waiting_for_a_model(
-    lang: str, prefix: str, image: Any, refs: list[ModelRef], where: Any
-) -> None:
-    """In the result's place, why there is no result yet when a big model waits for the
-    student's confirmation (an empty column would leave them guessing)."""
-    chosen = st.session_state.get(f"{prefix}_models") or st.session_state.get(f"{prefix}_model")
-    if image is not None and chosen and not refs:
+def waiting_for_a_model(lang: str, prefix: str, image: InputImage | None, where: Any) -> None:
+    """In the result's place, why there is no result yet when every model chosen is a big one
+    waiting for the student's confirmation (an empty column would leave them guessing)."""
+    if image is not None and st.session_state.get(waiting_key(prefix)):
         where.info(t(lang, "models.waiting"))
 
 
