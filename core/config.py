@@ -52,6 +52,9 @@
 - `VTL_TEACHER_TOKEN` (unset): opening a page with `?teacher=<token>` lets the teacher
   rename or delete any student's saved model (students manage only their own). On Streamlit
   Community Cloud, a root-level secret of that name reaches the app as this variable.
+- `VTL_GC_GROWTH_MB` (64): a page run that finds the process this much larger than at the
+  last full garbage collection starts one (see `core/garbage_collection.py`; Streamlit's own
+  collection after every run is off in `.streamlit/config.toml`).
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -97,6 +100,7 @@ class Settings:
     training_max_running: int
     training_threads: int
     policy_cache: Path | None
+    gc_growth_mb: int
 
 
 def _flag(value: str | None) -> bool:
@@ -160,4 +164,5 @@ def settings() -> Settings:
         policy_cache=_path(
             os.environ.get("VTL_POLICY_CACHE", "~/.cache/vision-tasks-lab/run-policies.json")
         ),
+        gc_growth_mb=max(1, int(os.environ.get("VTL_GC_GROWTH_MB", "64"))),
     )

@@ -10,7 +10,6 @@ the app shares one instance across sessions (see `core/ui/shared.py`).
 from __future__ import annotations
 
 import ctypes
-import gc
 import threading
 import time
 import traceback
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import settings
+from core.garbage_collection import collect_and_freeze
 from core.models.hub_download import Progress, fetch_model
 from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
 from core.models.registry import TASKS
@@ -223,6 +223,7 @@ class ModelCache:
                 policy = self._tune(ref, pipe)
                 seconds = time.perf_counter() - started
                 entry = LoadedModel(ref, pipe, self._measure(pipe), seconds, policy)
+                collect_and_freeze()  # its weights' objects last: later collections skip them
             except BaseException as exc:  # out of memory, a missing package…: give it all back
                 _forget(exc)
                 raise
@@ -292,8 +293,9 @@ def give_back_freed_memory() -> None:
 
 
 def _release_memory() -> None:
-    """Return a forgotten model's memory (once no call still runs on it)."""
-    gc.collect()
+    """Return a forgotten model's memory (once no call still runs on it); frozen objects
+    included, since a loaded model was frozen (see `core.garbage_collection`)."""
+    collect_and_freeze()
     give_back_freed_memory()
     try:
         import torch

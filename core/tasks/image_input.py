@@ -178,3 +178,15 @@ def sample_photo(sample_id: str) -> InputImage:
         original_size=image.size,
         drafted=False,
     )
+
+
+def shown_jpeg(image: Image.Image, width: int) -> bytes:
+    """`image` as the browser is sent it: at most `width` pixels wide, JPEG of quality 90 (what
+    `st.image` would make of it on every run; made once per content by the pages, which pass
+    these bytes on unchanged since they are already that wide and that format)."""
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()

@@ -10,6 +10,7 @@ from core.i18n import catalogue, percent, t
 from core.models.model_ref import ModelRef
 from core.models.registry import DOGS_AND_CATS, MODELS, OTHER_PAGES, TASKS, TaskSpec
 from core.tasks.image_input import sample_photo
+from core.ui.pickers import WIDEST_SHOWN, shown_image
 from core.ui.runs import run_cached
 
 HUB = "https://huggingface.co"
@@ -65,7 +66,8 @@ def closed_set(lang: str) -> None:
     if st.toggle(t(lang, "lesson.closed_set_run"), key="cls_closed_set"):
         photo = sample_photo(CLOSED_SET_PHOTO)
         left, right = st.columns([1, 2])
-        left.image(photo.image, caption=t(lang, f"samples.{CLOSED_SET_PHOTO}"))
+        picture = shown_image(photo, WIDEST_SHOWN)
+        left.image(picture, caption=t(lang, f"samples.{CLOSED_SET_PHOTO}"))
         result = run_cached(lang, ModelRef(DOGS_AND_CATS, TASKS["image-classification"].id), photo)
         if result is not None:
             best = result.predictions[0]

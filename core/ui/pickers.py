@@ -16,6 +16,7 @@ from core.tasks.image_input import (
     image_digest,
     read_image,
     sample_photo,
+    shown_jpeg,
 )
 from core.ui.error_messages import show_model_error, upload
 from core.ui.shared import shared_results
@@ -78,10 +79,8 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
         horizontal=True, gap="xsmall", vertical_alignment="bottom", key=f"{prefix}_gallery"
     )  # the buttons in line, photos of any shape
     for sample in SAMPLE_PHOTOS:
-        thumbnail = sample_photo(sample.id).image.copy()
-        thumbnail.thumbnail((160, 160))
         column = row.container(width=THUMBNAIL_WIDTH, gap=None)
-        column.image(thumbnail)
+        column.image(shown_image(sample_photo(sample.id), THUMBNAIL_WIDTH))
         column.button(
             sample.icon,
             key=f"{prefix}_thumb_{sample.id}",
@@ -101,13 +100,26 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
     return sample_photo(chosen)
 
 
+# Streamlit's widest image (px): a picture drawn as wide as its column is sent at most this wide.
+WIDEST_SHOWN = 1460
+
+
+def shown_image(image: InputImage, width: int) -> bytes:
+    """`image` encoded for the browser at most `width` px wide, once per content for the whole
+    class: re-encoding on every run was a seventh of a busy server's CPU (a class opening a
+    page whose answer was computed)."""
+    key = ("shown", image.digest, width)
+    return shared_results().get_or_compute(key, lambda: shown_jpeg(image.image, width))
+
+
 def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> None:
     """The image as the model receives it, with its size (drawn `shown_width` px wide, or as
     wide as its column)."""
     width, height = image.image.size
     label = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
     caption = t(lang, "input.caption", name=label, width=width, height=height)
-    st.image(image.image, caption=caption, width=shown_width or "stretch")
+    picture = shown_image(image, shown_width or WIDEST_SHOWN)
+    st.image(picture, caption=caption, width=shown_width or "stretch")
     if image.drafted:
         original_width, original_height = image.original_size
         st.caption(

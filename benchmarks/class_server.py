@@ -1,0 +1,345 @@
+"""A class on the real server: `streamlit run Home.py` driven over Streamlit's own websocket
+protocol by simulated students (`../shared/tools/class_sim.py`), not AppTest.
+
+    python -m benchmarks.class_server [--before ../vtl-before] [--rounds 3] [--sessions 20]
+        [--scenarios open,pictionary,uploads_cls,uploads_det,soak] [--json out.json]
+
+`--before` is a checkout of the code to compare with (`git worktree add ../vtl-before <commit>`),
+started beside this one with the same replicas and settings; every scenario then runs on one,
+then the other, round after round (A, B, A, B…), and the report gives the median over rounds of
+each step's p50/p95/max, with the peak memory (PSS) of each server's process tree.
+
+Scenarios (every student at once):
+- `open`: open Image classification, its answer already computed (one student opened it first).
+- `pictionary`: open Pictionary's game, start it, press "ready", stay 10 s: the round's clock
+  reruns (`auto-rerun`).
+- `uploads_cls`, `uploads_det`: each student uploads their own 12-megapixel JPEG (4032 × 3024,
+  new ones every round) on classification / detection. The model-bound limit beside them is the
+  students × the app's path for one photo alone (decode + the task's run, measured in a process
+  of its own) ÷ forwards run at once (one per model).
+- `soak`: every page opened and rerun, `--soak-cycles` times by each of 4 students; memory
+  after each cycle (does it grow?).
+
+The models are full-size random-weight replicas of the defaults (same compute and memory as the
+real ones; their answers are noise), built from ../shared/hub-replicas into `--work`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.harness import ROOT, build_replicas, children, print_report
+
+CLASS_SIM = ROOT.parent / "shared" / "tools" / "class_sim.py"
+PICTIONARY_MODELS = (
+    "kmewhort/beit-sketch-classifier",
+    "omarques/autotrain-dogs-and-cats-1527055142",
+)
+PAGES = (
+    "",
+    "Image_Classification",
+    "Object_Detection",
+    "Depth_Estimation",
+    "Image_Segmentation",
+    "Quick_Draw_Explorer",
+    "Train_Your_Own",
+    "Pictionary",
+    "Diagnostics",
+)
+
+
+def class_sim():
+    """The shared simulated-class client, imported from its file."""
+    spec = importlib.util.spec_from_file_location("class_sim", CLASS_SIM)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["class_sim"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its children, in MB (shared pages split)."""
+    total = 0
+    for p in [pid, *children(pid)]:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return round(total / 1024)
+
+
+class AppServer:
+    """`streamlit run Home.py` from `root` on a free port, with `env` on top of ours."""
+
+    def __init__(self, name: str, root: Path, env: dict[str, str]) -> None:
+        self.name, self.root, self.port = name, root, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "streamlit", "run", "Home.py",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+        self.log = open(Path(env["VTL_BENCH_WORK"]) / f"{name}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command, cwd=root, env=os.environ | env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            health = self.url + "/_stcore/health"
+            with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=2) as ok:
+                if ok.read() == b"ok":
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"{name}: the server did not start (see {self.log.name})")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(20)
+        self.process.kill()
+        self.log.close()
+
+
+class PeakPss:
+    """The highest PSS of a server's process tree, sampled every 0.2 s while in the block."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakPss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, pss_mb(self.pid))
+            self._stop.wait(0.2)
+
+
+def phone_photos(folder: Path, count: int, seed: int) -> Path:
+    """`count` different 4032 × 3024 JPEGs (a real photo enlarged, with each its own noise and
+    mark), about as large as a phone's; a new `seed` gives new photos (no cached answer)."""
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    folder.mkdir(parents=True, exist_ok=True)
+    base = np.asarray(
+        Image.fromarray(data.coffee()).resize((4032, 3024), Image.Resampling.BILINEAR),
+        dtype=np.int16,
+    )
+    rng = np.random.default_rng(seed)
+    for index in range(count):
+        pixels = base + rng.integers(-3, 4, size=(1, 4032, 3), dtype=np.int16)
+        pixels = np.clip(pixels, 0, 255).astype(np.uint8)
+        pixels[200 + index * 100 : 300 + index * 100, 200:600] = (seed * 53 + index * 11) % 256
+        Image.fromarray(pixels).save(folder / f"photo-{index:02d}.jpg", quality=85)
+    return folder
+
+
+def model_bound_seconds(task: str, photo: Path, env: dict[str, str]) -> float:
+    """The app's path for one photo alone (decode as the page does, then the task's run),
+    median of 3 after a warm-up, in a process of its own with the servers' settings."""
+    code = (
+        "import sys, time, statistics; from pathlib import Path\n"
+        "from core.models.loader import ModelCache; from core.models.model_ref import ModelRef\n"
+        "from core.models.registry import DEFAULT_MODELS, MODELS, TASKS\n"
+        "from core.tasks.image_input import read_image\n"
+        "task, data = sys.argv[1], Path(sys.argv[2]).read_bytes()\n"
+        "spec = TASKS[task]; mid = DEFAULT_MODELS[task]\n"
+        "model = ModelCache(4 * 2**30).get(ModelRef(mid, task, MODELS[mid].revision))\n"
+        "def once():\n"
+        "    image = read_image(data, source='upload', name='p.jpg', draft_side=spec.input_side)\n"
+        "    spec.run(model, image.image)\n"
+        "once(); times = []\n"
+        "for _ in range(3):\n"
+        "    t0 = time.perf_counter(); once(); times.append(time.perf_counter() - t0)\n"
+        "print(statistics.median(times))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, task, str(photo)],
+        cwd=ROOT, env=os.environ | env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def scenario_steps(name: str, photos: Path | None = None) -> tuple[str, list, list]:
+    """(page, steps for every student, steps one student runs first to compute the answer)."""
+    if name == "open":
+        page = "Image_Classification"
+        return page, [("open", page)], [("open", page)]
+    if name == "pictionary":
+        steps = [("open", "Pictionary"), ("set", "pic_tabs", 1), ("rerun",), ("click", "pic_play"),
+                 ("click", "pic_ready"), ("idle", 10)]  # fmt: skip
+        return "Pictionary", steps, steps[:3]
+    if name in ("uploads_cls", "uploads_det"):
+        page, prefix = {"uploads_cls": ("Image_Classification", "cls"),
+                        "uploads_det": ("Object_Detection", "det")}[name]  # fmt: skip
+        steps = [("open", page), ("set", f"{prefix}_source", 1), ("rerun",),
+                 ("upload", f"{prefix}_upload", str(photos))]  # fmt: skip
+        return page, steps, [("open", page)]
+    raise ValueError(f"unknown scenario {name!r}")
+
+
+def summary(report: dict) -> dict:
+    """Per step: runs, ok, p50/p95/max; errors and exceptions counted, the first of each."""
+    steps = {label: {k: st[k] for k in ("runs", "ok", "p50", "p95", "max")}
+             for label, st in report["steps"].items()}  # fmt: skip
+    return {
+        "steps": steps,
+        "errors": len(report["errors"]),
+        "first_error": report["errors"][:1],
+        "exceptions": len(report["exceptions"]),
+        "first_exception": report["exceptions"][:1],
+        "wall_s": report["wall_s"],
+    }
+
+
+def run_scenario(sim, server: AppServer, name: str, sessions: int, photos: Path | None) -> dict:
+    page, steps, warm = scenario_steps(name, photos)
+    asyncio.run(sim.run_class(server.url, 1, warm, timeout=600))  # models loaded, answer kept
+    with PeakPss(server.process.pid) as memory:
+        report = asyncio.run(sim.run_class(server.url, sessions, steps, timeout=600))
+    after = pss_mb(server.process.pid)
+    return summary(report) | {"peak_pss_mb": memory.peak, "after_pss_mb": after}
+
+
+def soak(sim, server: AppServer, cycles: int, students: int = 4) -> dict:
+    """Every page opened and its first widget-free rerun, `cycles` times by `students` at once;
+    PSS after each cycle."""
+    steps = [step for page in PAGES for step in (("open", page), ("rerun",))]
+    memory, runs, problems = [], 0, 0
+    for _ in range(cycles):
+        report = asyncio.run(sim.run_class(server.url, students, steps, timeout=600))
+        runs += sum(st["runs"] for st in report["steps"].values())
+        problems += len(report["errors"]) + len(report["exceptions"])
+        memory.append(pss_mb(server.process.pid))
+    third = max(1, cycles // 3)
+    return {
+        "runs": runs,
+        "errors_and_exceptions": problems,
+        "pss_mb_per_cycle": memory,
+        "growth_after_first_third_mb": memory[-1] - memory[third - 1],
+    }
+
+
+def medians(rounds: list[dict]) -> dict:
+    """Each step's p50/p95/max as the median over rounds; memory as the highest peak."""
+    out: dict = {"rounds": len(rounds), "steps": {}}
+    for label in rounds[0]["steps"]:
+        values = [r["steps"][label] for r in rounds if label in r["steps"]]
+        out["steps"][label] = {
+            key: round(statistics.median(v[key] for v in values if v[key] is not None), 3)
+            if any(v[key] is not None for v in values)
+            else None
+            for key in ("p50", "p95", "max")
+        } | {"runs": sum(v["runs"] for v in values), "ok": sum(v["ok"] for v in values)}
+    out["errors"] = sum(r["errors"] for r in rounds)
+    out["exceptions"] = sum(r["exceptions"] for r in rounds)
+    out["first_problem"] = next((r["first_error"] or r["first_exception"] for r in rounds
+                                 if r["errors"] or r["exceptions"]), [])  # fmt: skip
+    out["peak_pss_mb"] = max(r["peak_pss_mb"] for r in rounds)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--scenarios", default="open,pictionary,uploads_cls,uploads_det")
+    parser.add_argument("--soak-cycles", type=int, default=30)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "vtl-bench")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    sim, work = class_sim(), args.work
+    from core.models.registry import DEFAULT_MODELS
+
+    models = work / "models"
+    wanted = [*DEFAULT_MODELS.values(), *PICTIONARY_MODELS]
+    if not all(any(models.glob(m.replace("/", "--") + "*")) for m in wanted):
+        print("building full-size replicas…", file=sys.stderr, flush=True)
+        build_replicas(wanted, models)
+    variants = {"now": ROOT} | ({"before": args.before.resolve()} if args.before else {})
+    servers: dict[str, AppServer] = {}
+    for name, root in variants.items():
+        env = {
+            "VTL_BENCH_WORK": str(work),
+            "VTL_LOCAL_MODELS": str(models),
+            "HF_HUB_OFFLINE": "1",
+            "VTL_MODELS_DIR": str(work / f"trained-{name}"),
+            "VTL_POLICY_CACHE": str(work / f"policies-{name}.json"),
+            "VTL_ROUND_SECONDS": "20",
+        }
+        servers[name] = AppServer(name, root, env)
+    env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
+           "VTL_POLICY_CACHE": str(work / "policies-now.json")}  # fmt: skip
+    figures: dict = {"sessions": args.sessions, "cpus": os.cpu_count(), "scenarios": {}}
+    try:
+        for scenario in args.scenarios.split(","):
+            if scenario == "soak":
+                figures["scenarios"]["soak"] = {
+                    name: soak(sim, server, args.soak_cycles) for name, server in servers.items()
+                }
+                continue
+            rounds: dict[str, list] = {name: [] for name in servers}
+            bound = None
+            for index in range(args.rounds):
+                for name, server in servers.items():  # A, B, A, B…
+                    photos = None
+                    if scenario.startswith("uploads"):
+                        seed = 1000 * index + 7 * list(servers).index(name) + len(scenario)
+                        photos = phone_photos(work / f"photos-{scenario}-{name}-{index}",
+                                              args.sessions, seed)  # fmt: skip
+                        if bound is None:
+                            task = "image-classification" if scenario == "uploads_cls" \
+                                else "object-detection"  # fmt: skip
+                            one = model_bound_seconds(task, photos / "photo-00.jpg", env)
+                            bound = {"one_photo_s": round(one, 3),
+                                     "limit_s": round(one * args.sessions, 2)}  # fmt: skip
+                    print(f"{scenario} round {index + 1} on {name}…", file=sys.stderr, flush=True)
+                    rounds[name].append(run_scenario(sim, server, scenario, args.sessions, photos))
+            entry = {name: medians(r) for name, r in rounds.items()}
+            if bound:
+                entry["model_bound"] = bound
+                for name in servers:
+                    steps = entry[name]["steps"]
+                    upload = next(s for label, s in steps.items() if "upload" in label)
+                    entry[name]["p95_over_limit"] = round(upload["p95"] / bound["limit_s"], 2)
+            figures["scenarios"][scenario] = entry
+            print(json.dumps({scenario: entry}), file=sys.stderr, flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+    print_report(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
