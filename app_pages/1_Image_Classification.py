@@ -1,5 +1,7 @@
 """Image classification: pick an image and one or more models, see and compare their top-k."""
 
+from functools import partial
+
 import streamlit as st
 
 from core.i18n import t
@@ -9,6 +11,7 @@ from core.ui import task_page
 from core.ui.lesson_views import closed_set, drawing_pages
 from core.ui.page import show_chart
 from core.ui.pickers import show_input
+from core.ui.shared import shared_chart
 from core.ui.steps_views import classification_steps
 from core.ui.tables import comparison_table
 
@@ -35,7 +38,9 @@ with right:
                 if result is None:
                     continue
                 results.append((ref, result))
-                chart = top_k_bars(result.top(top_k), t(lang, "classification.chart_axis"), lang)
+                axis = t(lang, "classification.chart_axis")
+                bars = partial(top_k_bars, result.top(top_k), axis, lang)  # once for the class
+                chart = shared_chart(("top_k", ref, image.digest, top_k, lang), bars)
                 show_chart(lang, st, chart, key=f"cls_chart_{index}")
                 task_page.run_caption(lang, result)
 

@@ -292,12 +292,13 @@ def main() -> int:
             "VTL_LOCAL_MODELS": str(models),
             "HF_HUB_OFFLINE": "1",
             "VTL_MODELS_DIR": str(work / f"trained-{name}"),
-            "VTL_POLICY_CACHE": str(work / f"policies-{name}.json"),
+            # one file: a model's precision and batching, timed once, are the same for both
+            "VTL_POLICY_CACHE": str(work / "policies.json"),
             "VTL_ROUND_SECONDS": "20",
         }
         servers[name] = AppServer(name, root, env)
     env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
-           "VTL_POLICY_CACHE": str(work / "policies-now.json")}  # fmt: skip
+           "VTL_POLICY_CACHE": str(work / "policies.json")}  # fmt: skip
     figures: dict = {"sessions": args.sessions, "cpus": os.cpu_count(), "scenarios": {}}
     try:
         for scenario in args.scenarios.split(","):

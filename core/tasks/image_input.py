@@ -190,3 +190,11 @@ def shown_jpeg(image: Image.Image, width: int) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
+
+
+def shown_png(pixels: np.ndarray) -> bytes:
+    """An array of pixels (uint8, H × W or H × W × 3) as PNG bytes, exact: what the model is
+    handed is shown pixel for pixel."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

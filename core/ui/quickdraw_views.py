@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,7 +24,7 @@ from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.error_messages import retry_button, upload
 from core.ui.page import decimal_slider, pick_many, show_chart
-from core.ui.shared import shared_results
+from core.ui.shared import shared_chart, shared_results
 
 GRID_MAX = 100  # thumbnails shown at once
 
@@ -39,14 +37,6 @@ def contents(drawings: list[Drawing]) -> tuple:
         tuple(d.word for d in drawings[:1]),
         any(d.timed for d in drawings),
     )
-
-
-def shared_chart(key: tuple, build: Callable[[], Any]) -> Any:
-    """A chart (or its picture) built once per what it shows (`key`, with the language), kept
-    with the class's other results: a display-only rerun (the replay's speed, ε, a tab) and the
-    other students on the same drawings reuse it. Building the grid, the replay and the
-    statistics took 0.26 s of each rerun of the explorer."""
-    return shared_results().get_or_compute(("chart", *key), build)
 
 
 def load_drawings(lang: str, word: str, fmt: str, count: int) -> tuple[list[Drawing], int] | None:

@@ -13,8 +13,9 @@ from core.i18n import number, percent, t
 from core.tasks.classification import ClassificationResult
 from core.tasks.depth import DepthResult
 from core.tasks.detection import MIN_SCORE, DetectionResult
-from core.tasks.image_input import InputImage
+from core.tasks.image_input import InputImage, shown_png
 from core.tasks.segmentation import INPUT_SIDE, SegmentationResult, fit_within
+from core.ui.shared import shared_results
 
 
 def _numbers(lang: str, values: tuple[float, ...], decimals: int) -> str:
@@ -32,7 +33,9 @@ def classification_steps(
     st.markdown(t(lang, "steps.intro"))
     height, width = steps.model_input.shape[:2]
     left, right = st.columns([1, 2])
-    left.image(steps.model_input, caption=t(lang, "steps.model_sees", width=width, height=height))
+    key = ("model_input", result.run.model_id, image.digest)  # encoded once for the class
+    picture = shared_results().get_or_compute(key, lambda: shown_png(steps.model_input))
+    left.image(picture, caption=t(lang, "steps.model_sees", width=width, height=height))
     right.markdown(
         t(
             lang,
