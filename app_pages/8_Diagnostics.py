@@ -49,6 +49,8 @@ else:
                                 t(lang, "diagnostics.col_ongoing"): d.ongoing}
                                for d in backend.deployments]),
                  hide_index=True, key="diag_deployments")  # fmt: skip
+    if stopped := [d.name for d in backend.deployments if d.replicas == 0]:
+        st.warning(t(lang, "diagnostics.not_running", names=", ".join(stopped)))
 
 st.header(t(lang, "diagnostics.memory_title"))
 models = shared_models()

@@ -28,94 +28,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import importlib.util
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
-from benchmarks.harness import ROOT, build_replicas, children, print_report
+from benchmarks.harness import ROOT, build_replicas, print_report
+from tests.support.streamlit_server import PAGES, AppServer, class_sim, pss_mb
 
-CLASS_SIM = ROOT.parent / "shared" / "tools" / "class_sim.py"
 PICTIONARY_MODELS = (
     "kmewhort/beit-sketch-classifier",
     "omarques/autotrain-dogs-and-cats-1527055142",
 )
-PAGES = (
-    "",
-    "Image_Classification",
-    "Object_Detection",
-    "Depth_Estimation",
-    "Image_Segmentation",
-    "Quick_Draw_Explorer",
-    "Train_Your_Own",
-    "Pictionary",
-    "Diagnostics",
-)
-
-
-def class_sim():
-    """The shared simulated-class client, imported from its file."""
-    spec = importlib.util.spec_from_file_location("class_sim", CLASS_SIM)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["class_sim"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional memory of a process and its children, in MB (shared pages split)."""
-    total = 0
-    for p in [pid, *children(pid)]:
-        with contextlib.suppress(OSError, ValueError):
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-    return round(total / 1024)
-
-
-class AppServer:
-    """`streamlit run Home.py` from `root` on a free port, with `env` on top of ours."""
-
-    def __init__(self, name: str, root: Path, env: dict[str, str]) -> None:
-        self.name, self.root, self.port = name, root, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "streamlit", "run", "Home.py",
-                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                   "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
-        self.log = open(Path(env["VTL_BENCH_WORK"]) / f"{name}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            command, cwd=root, env=os.environ | env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            health = self.url + "/_stcore/health"
-            with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=2) as ok:
-                if ok.read() == b"ok":
-                    return
-            time.sleep(0.3)
-        raise RuntimeError(f"{name}: the server did not start (see {self.log.name})")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(20)
-        self.process.kill()
-        self.log.close()
 
 
 class PeakPss:
@@ -221,9 +149,9 @@ def summary(report: dict) -> dict:
 def run_scenario(sim, server: AppServer, name: str, sessions: int, photos: Path | None) -> dict:
     page, steps, warm = scenario_steps(name, photos)
     asyncio.run(sim.run_class(server.url, 1, warm, timeout=600))  # models loaded, answer kept
-    with PeakPss(server.process.pid) as memory:
+    with PeakPss(server.pid) as memory:
         report = asyncio.run(sim.run_class(server.url, sessions, steps, timeout=600))
-    after = pss_mb(server.process.pid)
+    after = pss_mb(server.pid)
     return summary(report) | {"peak_pss_mb": memory.peak, "after_pss_mb": after}
 
 
@@ -236,7 +164,7 @@ def soak(sim, server: AppServer, cycles: int, students: int = 4) -> dict:
         report = asyncio.run(sim.run_class(server.url, students, steps, timeout=600))
         runs += sum(st["runs"] for st in report["steps"].values())
         problems += len(report["errors"]) + len(report["exceptions"])
-        memory.append(pss_mb(server.process.pid))
+        memory.append(pss_mb(server.pid))
     third = max(1, cycles // 3)
     return {
         "runs": runs,
@@ -288,7 +216,6 @@ def main() -> int:
     servers: dict[str, AppServer] = {}
     for name, root in variants.items():
         env = {
-            "VTL_BENCH_WORK": str(work),
             "VTL_LOCAL_MODELS": str(models),
             "HF_HUB_OFFLINE": "1",
             "VTL_MODELS_DIR": str(work / f"trained-{name}"),
@@ -296,7 +223,7 @@ def main() -> int:
             "VTL_POLICY_CACHE": str(work / "policies.json"),
             "VTL_ROUND_SECONDS": "20",
         }
-        servers[name] = AppServer(name, root, env)
+        servers[name] = AppServer(work / f"{name}.log", env, root)
     env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
            "VTL_POLICY_CACHE": str(work / "policies.json")}  # fmt: skip
     figures: dict = {"sessions": args.sessions, "cpus": os.cpu_count(), "scenarios": {}}

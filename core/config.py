@@ -46,7 +46,9 @@
   Serve's autoscaling of each model deployment (raise the maximum on more machines).
 - `VTL_SERVE_BATCH_MAX` (8), `VTL_SERVE_BATCH_WAIT_MS` (10): requests one replica gathers into
   one batch (`@serve.batch`), and how long the first waits for the others.
-- `VTL_SERVE_CPUS` (0.5): CPUs Ray reserves for each model replica (scheduling only).
+- `VTL_SERVE_CPUS` (auto): CPUs Ray reserves for each model replica (scheduling only); auto
+  shares the cluster's CPUs between the deployments (on a 2-core machine, 8 deployments
+  reserve 0.25 each), so every one is placed; on a cluster, set it (e.g. 1).
 - `VTL_SERVE_THREADS` (0): torch threads of each model replica; 0 leaves Ray's choice (as
   many as the CPUs reserved, at least 1). On a machine given to one replica, set its cores.
 - `VTL_TEACHER_TOKEN` (unset): opening a page with `?teacher=<token>` lets the teacher
@@ -87,7 +89,7 @@ class Settings:
     serve_target_ongoing: float
     serve_batch_max: int
     serve_batch_wait_ms: float
-    serve_cpus: float
+    serve_cpus: float | None  # None: share the cluster's CPUs between the deployments
     serve_threads: int
     teacher_token: str
     precision: str
@@ -109,6 +111,11 @@ def _flag(value: str | None) -> bool:
 
 def _path(value: str) -> Path | None:
     return Path(value.strip()).expanduser() if value.strip() else None
+
+
+def _cpus(value: str) -> float | None:
+    value = value.strip().lower()
+    return None if value in {"", "auto"} else max(0.0, float(value))
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:
@@ -149,7 +156,7 @@ def settings() -> Settings:
         serve_target_ongoing=float(os.environ.get("VTL_SERVE_TARGET_ONGOING", "4")),
         serve_batch_max=max(1, int(os.environ.get("VTL_SERVE_BATCH_MAX", "8"))),
         serve_batch_wait_ms=float(os.environ.get("VTL_SERVE_BATCH_WAIT_MS", "10")),
-        serve_cpus=float(os.environ.get("VTL_SERVE_CPUS", "0.5")),
+        serve_cpus=_cpus(os.environ.get("VTL_SERVE_CPUS", "auto")),
         serve_threads=max(0, int(os.environ.get("VTL_SERVE_THREADS", "0"))),
         teacher_token=os.environ.get("VTL_TEACHER_TOKEN", "").strip(),
         precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16")),

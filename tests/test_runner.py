@@ -11,7 +11,7 @@ import pytest
 
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
-from core.models.runner import ModelWorker, batch_policy
+from core.models.runner import REPORT_EVERY_S, ModelWorker, batch_policy, reporting_place
 from core.tasks.classification import classify
 from core.tasks.image_input import SAMPLE_PHOTOS, sample_photo
 
@@ -131,3 +131,66 @@ def test_a_workers_thread_ends_with_it():
     gc.collect()
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def _slow_worker(release: threading.Event, ran: list):
+    def run_one(value):
+        release.wait(10)  # the first call holds the model until released
+        ran.append(value)
+        return value * 2
+
+    return ModelWorker(run_one, None)
+
+
+def test_a_waiting_call_is_told_its_place_and_an_estimate():
+    release, ran, places = threading.Event(), [], []
+    worker = _slow_worker(release, ran)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(worker.submit, (1,), {})
+        while worker.waiting() < 1:
+            time.sleep(0.01)
+
+        def second():
+            with reporting_place(lambda place, seconds: places.append((place, seconds))):
+                return worker.submit((2,), {})
+
+        waiting = pool.submit(second)
+        time.sleep(3 * REPORT_EVERY_S)
+        release.set()
+        assert first.result() == 2 and waiting.result() == 4
+    assert places and places[0][0] == 2  # one call ahead of it
+    assert all(seconds > 0 for _, seconds in places)
+    assert worker.waiting() == 0
+
+
+def test_a_student_who_leaves_gives_their_place_up():
+    """The page's reporter raises when Streamlit stops the script (the student left or asked
+    something else): that call is never run, and the calls behind it move up."""
+    release, ran = threading.Event(), []
+    worker = _slow_worker(release, ran)
+
+    class Left(Exception):
+        pass
+
+    def leave(place, seconds):
+        raise Left
+
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(worker.submit, (1,), {})
+        while worker.waiting() < 1:
+            time.sleep(0.01)
+
+        def leaving():
+            with reporting_place(leave):
+                return worker.submit((2,), {})
+
+        gone = pool.submit(leaving)
+        with pytest.raises(Left):
+            gone.result(timeout=5)
+        third = pool.submit(worker.submit, (3,), {})
+        while worker.waiting() < 2:
+            time.sleep(0.01)
+        assert worker.place(worker._line[-1])[0] == 2  # right behind the call being answered
+        release.set()
+        assert first.result() == 2 and third.result() == 6
+    assert ran == [1, 3]

@@ -31,6 +31,7 @@ class ModelReason(StrEnum):
     MODEL_CHANGED = "model_changed"  # a student's saved model replaced or removed meanwhile
     SERVER_UNREACHABLE = "server_unreachable"  # the Serve application cannot be reached
     SERVER_FAILED = "server_failed"  # it was reached, but lost or could not answer the call
+    NOT_RUNNING = "not_running"  # the model's deployment has no replica running on the server
 
 
 # Reasons a new try may cure: the pages offer a "try again" button with them.
@@ -41,6 +42,7 @@ RETRYABLE = frozenset(
         ModelReason.FAILED,
         ModelReason.SERVER_UNREACHABLE,
         ModelReason.SERVER_FAILED,
+        ModelReason.NOT_RUNNING,
     }
 )
 

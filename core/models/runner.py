@@ -13,17 +13,39 @@ cannot be stacked (`TaskSpec.batchable`, measured in benchmarks/classroom_load.p
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import queue
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 Call = tuple[tuple, dict, Future]
+
+# Who is told their place while a call waits: (place in line, 1 = being answered; estimated
+# seconds until the answer). Set by the page that asks (`reporting_place`), per thread.
+Reporter = Callable[[int, float], None]
+_REPORTER: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar(
+    "place_reporter", default=None
+)
+REPORT_EVERY_S = 0.5  # a call answered sooner is never reported: no flash of a queue
+
+
+@contextlib.contextmanager
+def reporting_place(report: Reporter) -> Iterator[None]:
+    """Within the block, a model call of this thread that waits calls `report(place,
+    seconds)` every `REPORT_EVERY_S`. If `report` raises (the student left or asked something
+    else: Streamlit stops the script there), the call gives its place up."""
+    token = _REPORTER.set(report)
+    try:
+        yield
+    finally:
+        _REPORTER.reset(token)
 
 
 @dataclass(frozen=True)
@@ -77,9 +99,12 @@ class ModelWorker:
     ) -> None:
         self._queue: queue.SimpleQueue[Call | None] = queue.SimpleQueue()
         self.batches: list[int] = []  # sizes of the last batches run (diagnostics, tests)
+        self.timing = _Timing()
+        self._line: list[Future] = []  # calls queued or running, in order of arrival
+        self._line_lock = threading.Lock()
         thread = threading.Thread(
             target=_serve,
-            args=(self._queue, run_one, run_many, max_batch, window_s, self.batches),
+            args=(self._queue, run_one, run_many, max_batch, window_s, self.batches, self.timing),
             name="model",
             daemon=True,
         )
@@ -87,13 +112,59 @@ class ModelWorker:
         weakref.finalize(self, self._queue.put, None)
 
     def submit(self, args: tuple, kwargs: dict) -> Any:
-        """Queue a call and wait for its answer (or its exception)."""
+        """Queue a call and wait for its answer (or its exception), telling this thread's
+        reporter (`reporting_place`) its place while it waits."""
         future: Future = Future()
+        with self._line_lock:
+            self._line.append(future)
+        future.add_done_callback(self._leave)
         self._queue.put((args, kwargs, future))
-        return future.result()
+        report = _REPORTER.get()
+        if report is None:
+            return future.result()
+        try:
+            while True:
+                try:
+                    return future.result(timeout=REPORT_EVERY_S)
+                except TimeoutError:
+                    report(*self.place(future))
+        except BaseException:
+            future.cancel()  # not yet running: the worker skips it, the next one moves up
+            raise
+
+    def place(self, future: Future) -> tuple[int, float]:
+        """(place in line, 1 when being answered; seconds until its answer, estimated from
+        the calls answered so far): every call ahead, then this one."""
+        with self._line_lock:
+            ahead = next((i for i, other in enumerate(self._line) if other is future), 0)
+        return ahead + 1, (ahead + 1) * self.timing.per_call_s
+
+    def waiting(self) -> int:
+        """Calls queued or running now."""
+        with self._line_lock:
+            return len(self._line)
+
+    def _leave(self, future: Future) -> None:
+        with self._line_lock, contextlib.suppress(ValueError):
+            self._line.remove(future)
 
 
-def _serve(calls, run_one, run_many, max_batch, window_s, batches) -> None:
+@dataclass
+class _Timing:
+    """Seconds a call takes, as a moving average over the calls answered (batches count
+    their share): the estimate a waiting student is shown."""
+
+    per_call_s: float = 1.0  # until the first call is timed
+    answered: int = 0
+
+    def add(self, seconds: float, calls: int) -> None:
+        share = seconds / max(calls, 1)
+        weight = 1.0 if self.answered == 0 else 0.3
+        self.per_call_s += weight * (share - self.per_call_s)
+        self.answered += calls
+
+
+def _serve(calls, run_one, run_many, max_batch, window_s, batches, timing) -> None:
     waiting: deque[Call | None] = deque()
     while True:
         call = waiting.popleft() if waiting else calls.get()
@@ -113,13 +184,18 @@ def _serve(calls, run_one, run_many, max_batch, window_s, batches) -> None:
                     if other is None:
                         break
         del call
+        batch = [c for c in batch if not c[2].cancelled()]  # students who left
+        if not batch:
+            continue
         if len(batches) > 100:
             del batches[:50]
         batches.append(len(batch))
+        started = time.perf_counter()
         if len(batch) == 1:
             _answer(batch[0], run_one)
         else:
             _answer_batch(batch, run_one, run_many)
+        timing.add(time.perf_counter() - started, len(batch))
         del batch
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 import time
@@ -159,10 +160,13 @@ class AnyModel:
 class Gateway:
     """The HTTP route of the app: decodes a request, sends it to its model's deployment."""
 
-    def __init__(self, servers: dict[str, Any], any_model: Any) -> None:
+    def __init__(self, servers: dict[str, Any], any_model: Any, scale_from_zero: bool) -> None:
         self.servers = servers
         self.any_model = any_model
         self.ongoing: Counter[str] = Counter()
+        # With no replica kept (min_replicas 0), none running is normal: a request starts one.
+        self.scale_from_zero = scale_from_zero
+        self._overview: tuple[float, dict] = (0.0, {})
 
     async def __call__(self, request: Request) -> Response:
         action = request.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -175,6 +179,12 @@ class Gateway:
         except ValueError as exc:
             return JSONResponse({"reason": "failed", "detail": str(exc)}, 400)
         name = about["model"] if about["model"] in self.servers else "any-model"
+        deployment = _deployment_name(name) if name in self.servers else "AnyModel"
+        if not self._running(deployment, scales=name in self.servers):
+            # Its replicas were never placed (no CPU left) or have not started: said as such
+            # at once, not after the app's timeout as a lost request.
+            detail = {"reason": "not_running", "detail": deployment}
+            return JSONResponse(detail, 422)
         self.ongoing[name] += 1
         try:
             answer = await self._ask(action, about)
@@ -198,14 +208,29 @@ class Gateway:
             return await server.run.remote((about["image"], options))
         return await self.any_model.run.remote(about, about["image"], options)
 
+    def _deployments(self, most_age_s: float = 2.0) -> dict:
+        """Serve's view of the application's deployments, asked at most every `most_age_s`
+        (a class's requests do not each ask the controller)."""
+        asked, overview = self._overview
+        if time.monotonic() - asked > most_age_s:
+            try:
+                status = serve.status().applications.get(APP_NAME)
+                overview = dict(status.deployments) if status else {}
+            except Exception:  # the controller is restarting: report what the gateway knows
+                overview = {}
+            self._overview = (time.monotonic(), overview)
+        return overview
+
+    def _running(self, deployment: str, scales: bool) -> bool:
+        """Whether `deployment` has a replica running (or may start one on demand)."""
+        found = self._deployments().get(deployment)
+        if found is None or (scales and self.scale_from_zero):
+            return True  # unknown to the controller just now: let Serve answer
+        return int(found.replica_states.get("RUNNING", 0)) > 0
+
     def _status(self) -> dict:
         deployments = []
-        try:
-            status = serve.status().applications.get(APP_NAME)
-            overview = status.deployments if status else {}
-        except Exception:  # the controller is restarting: report what the gateway knows
-            overview = {}
-        for name, deployment in overview.items():
+        for name, deployment in self._deployments(most_age_s=0.0).items():
             deployments.append(
                 {
                     "name": name,
@@ -229,6 +254,26 @@ def _deployment_name(model_id: str) -> str:
     return "model-" + model_id.replace("/", "--")
 
 
+def replica_cpus(setting: float | None, deployments: int, cpus: float) -> float:
+    """CPUs Ray reserves for each model replica: `VTL_SERVE_CPUS` when set, otherwise the
+    cluster's CPUs shared between the deployments (at most 1 each, in hundredths, rounded
+    down so that their sum fits): on one 2-core machine, 0.5 each left 3 of 8 deployments
+    never placed ("total resources available: {}")."""
+    if setting is not None:
+        return setting
+    share = math.floor(100 * cpus / max(deployments, 1)) / 100
+    return min(1.0, max(0.01, share))
+
+
+def cluster_cpus() -> float:
+    """The CPUs of the Ray cluster this process is connected to (this machine's otherwise)."""
+    import ray
+
+    if ray.is_initialized():
+        return float(ray.cluster_resources().get("CPU", os.cpu_count() or 1))
+    return float(os.cpu_count() or 1)
+
+
 def worker_env() -> dict[str, str]:
     """The settings the replicas need, and this checkout on their import path (on a cluster,
     every machine runs the same image, so the path is the same there)."""
@@ -244,7 +289,10 @@ def build_app(args: dict | None = None) -> Any:
     settings come from the environment, as everywhere in the app)."""
     config = settings()
     env = worker_env()
-    actor = {"num_cpus": config.serve_cpus, "runtime_env": {"env_vars": env}}
+    models = [model_id for model_id in served_models() if model_id in MODELS]
+    replicas = len(models) * max(1, config.serve_min_replicas) + 1  # and AnyModel's one
+    cpus = replica_cpus(config.serve_cpus, replicas, cluster_cpus())
+    actor = {"num_cpus": cpus, "runtime_env": {"env_vars": env}}
     scaling = {
         "min_replicas": config.serve_min_replicas,
         "initial_replicas": max(1, config.serve_min_replicas),
@@ -256,12 +304,11 @@ def build_app(args: dict | None = None) -> Any:
         model_id: ModelServer.options(
             name=_deployment_name(model_id), ray_actor_options=actor, autoscaling_config=scaling
         ).bind(model_id, MODELS[model_id].revision, config.serve_batch_max, wait_s)
-        for model_id in served_models()
-        if model_id in MODELS
+        for model_id in models
     }
     any_model = AnyModel.options(ray_actor_options=actor).bind()
     gateway = Gateway.options(ray_actor_options={"num_cpus": 0, "runtime_env": {"env_vars": env}})
-    return gateway.bind(servers, any_model)
+    return gateway.bind(servers, any_model, config.serve_min_replicas == 0)
 
 
 def deploy(host: str = "127.0.0.1", port: int = 8000) -> str:

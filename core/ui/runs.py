@@ -15,6 +15,7 @@ from PIL import Image
 from core.i18n import t
 from core.models.hub_download import Progress
 from core.models.model_ref import ModelError, ModelRef
+from core.models.runner import reporting_place
 from core.tasks.image_input import InputImage
 from core.ui.error_messages import show_model_error
 from core.ui.shared import shared_backend, shared_results
@@ -39,8 +40,20 @@ def _loading(lang: str, ref: ModelRef) -> Iterator[Progress]:
         )
         bar.progress(min(done / total, 1.0), text=text)
 
+    shown: list[str] = []
+
+    def in_line(place: int, seconds: float) -> None:
+        # On the script's own thread: if the student has left or asked for something else,
+        # Streamlit stops the script at the next update, and the call gives its place up
+        # (the place changes whenever a call ahead is answered).
+        key = "models.answering" if place == 1 else "models.in_line"
+        text = t(lang, key, model=ref.id, place=place, seconds=max(1, round(seconds)))
+        if shown != [text]:  # sent when it changes: a class waiting sends few messages
+            bar.info(text)
+            shown[:] = [text]
+
     try:
-        with st.spinner(t(lang, "models.loading", model=ref.id)):
+        with st.spinner(t(lang, "models.loading", model=ref.id)), reporting_place(in_line):
             yield report
     finally:
         bar.empty()

@@ -1,0 +1,112 @@
+"""The app as a class meets it: `streamlit run Home.py` on a free local port, and the shared
+simulated-class client (`../shared/tools/class_sim.py`) that speaks Streamlit's websocket
+protocol to it. Used by tests/test_real_server.py and benchmarks/class_server.py."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import ModuleType
+
+from tests.support.environment import ROOT, SHARED
+
+CLASS_SIM = SHARED / "tools" / "class_sim.py"
+# Every page by its address ("" is Home), as a student opens them.
+PAGES = (
+    "",
+    "Image_Classification",
+    "Object_Detection",
+    "Depth_Estimation",
+    "Image_Segmentation",
+    "Quick_Draw_Explorer",
+    "Train_Your_Own",
+    "Pictionary",
+    "Diagnostics",
+)
+
+
+def class_sim() -> ModuleType:
+    """The shared simulated-class client, imported from its file."""
+    if "class_sim" in sys.modules:
+        return sys.modules["class_sim"]
+    spec = importlib.util.spec_from_file_location("class_sim", CLASS_SIM)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["class_sim"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run Home.py` from `root` (this checkout, or another one to compare with)
+    with `env` on top of this process's environment; its output goes to `log`."""
+
+    def __init__(self, log: Path, env: dict[str, str], root: Path = ROOT) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        command = [sys.executable, "-m", "streamlit", "run", "Home.py",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1",
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+        self._log = open(log, "w")  # noqa: SIM115 - open as long as the server runs
+        self.process = subprocess.Popen(
+            command, cwd=root, env=os.environ | env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.process.poll() is None:
+            health = self.url + "/_stcore/health"
+            with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=2) as ok:
+                if ok.read() == b"ok":
+                    return
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"the app did not start:\n{log.read_text()[-2000:]}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of a process and its children, in MB (shared pages split)."""
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return round(total / 1024)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, and theirs (the training workers, the fork server)."""
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    kids = [int(k) for k in (task / "children").read_text().split()]
+                    found += kids
+                    frontier += kids
+    return found
