@@ -69,7 +69,7 @@ def serve_url(tiny_models_dir, tmp_path_factory):
         log_to_driver=False,
     )
     try:
-        yield deploy("127.0.0.1", _free_port())
+        yield deploy("127.0.0.1", _free_port(), wait_s=300)
     finally:
         serve.shutdown()
         ray.shutdown()

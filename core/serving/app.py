@@ -49,6 +49,7 @@ from core.serving.codec import decode, encode
 ROOT = Path(__file__).resolve().parents[2]
 APP_NAME = "vision-tasks-lab"
 ROUTE = "/vtl"
+STARTUP_S = 150  # how long the command waits to report deployments that did not start
 # Settings the replicas need, passed on to every worker process Ray starts for them.
 FORWARDED = (
     "VTL_LOCAL_MODELS",
@@ -311,11 +312,34 @@ def build_app(args: dict | None = None) -> Any:
     return gateway.bind(servers, any_model, config.serve_min_replicas == 0)
 
 
-def deploy(host: str = "127.0.0.1", port: int = 8000) -> str:
-    """Start Serve's HTTP proxy on `host:port` and deploy the app; returns its URL."""
+def deploy(host: str = "127.0.0.1", port: int = 8000, wait_s: float = 0.0) -> str:
+    """Start Serve's HTTP proxy on `host:port` and deploy the app; returns its URL.
+
+    Returns once the gateway answers, without waiting for the models' deployments (`serve.run`
+    would wait for ever for one that cannot be placed); with `wait_s`, waits up to that long
+    for all of them to be running."""
     serve.start(http_options={"host": host, "port": port})
-    serve.run(build_app(), name=APP_NAME, route_prefix=ROUTE, blocking=False)
+    target = serve.RunTarget(build_app(), name=APP_NAME, route_prefix=ROUTE)
+    serve.run_many([target], wait_for_applications_running=False)
+    deadline = time.monotonic() + wait_s
+    while not_running() and time.monotonic() < deadline:
+        time.sleep(1)
     return f"http://{host}:{port}{ROUTE}"
+
+
+def not_running() -> dict[str, str]:
+    """The application's deployments with no replica running, with Serve's word on why."""
+    try:
+        status = serve.status().applications.get(APP_NAME)
+    except Exception:  # the controller is starting
+        return {"(controller)": "starting"}
+    if status is None:
+        return {"(application)": "not deployed yet"}
+    return {
+        name: deployment.message or str(deployment.status)
+        for name, deployment in status.deployments.items()
+        if int(deployment.replica_states.get("RUNNING", 0)) == 0
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,6 +357,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     url = deploy(args.host, args.port)
     print(f"Serving at {url}: start the app with VTL_SERVE_URL={url}", flush=True)
+    deadline = time.monotonic() + STARTUP_S
+    while (waiting := not_running()) and time.monotonic() < deadline:
+        time.sleep(5)
+    if waiting:
+        print(f"Not running after {STARTUP_S} s (students asking for them are told so):",
+              flush=True)  # fmt: skip
+        for name, why in waiting.items():
+            print(f"  {name}: {why}", flush=True)
+    else:
+        print("Every deployment is running.", flush=True)
     while True:
         time.sleep(3600)
 
