@@ -13,6 +13,7 @@ from core.ui.diagnostics import (
     batch_note,
     cache_mb,
     caches,
+    memory_plan,
     network,
     precision_note,
     reach_note,
@@ -107,6 +108,20 @@ if usage:
         if kind in KINDS
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="diag_computed")  # fmt: skip
+
+plan = memory_plan(resident_mb(), used, kept_mb)
+st.subheader(t(lang, "diagnostics.plan_title"))
+parts = {"plan_app": plan.app_mb, "plan_weights": plan.weights_mb,
+         "plan_computed": plan.computed_mb, "plan_trainings": plan.trainings_mb,
+         "plan_total": plan.total_mb}  # fmt: skip
+st.dataframe(pd.DataFrame([{t(lang, "diagnostics.col_part"): t(lang, f"diagnostics.{key}"),
+                            "MB": number(lang, mb, 0)} for key, mb in parts.items()]),
+             hide_index=True, key="diag_plan")  # fmt: skip
+verdict = "plan_fits" if plan.fits else "plan_over"
+(st.info if plan.fits else st.warning)(
+    t(lang, f"diagnostics.{verdict}", total=number(lang, plan.total_mb, 0),
+      limit=number(lang, plan.limit_mb, 0))
+)  # fmt: skip
 
 st.header(t(lang, "diagnostics.caches_title"))
 st.dataframe(

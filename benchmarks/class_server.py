@@ -7,7 +7,8 @@ protocol by simulated students (`../shared/tools/class_sim.py`), not AppTest.
 `--before` is a checkout of the code to compare with (`git worktree add ../vtl-before <commit>`),
 started beside this one with the same replicas and settings; every scenario then runs on one,
 then the other, round after round (A, B, A, B…), and the report gives the median over rounds of
-each step's p50/p95/max, with the peak memory (PSS) of each server's process tree.
+each step's p50/p95/max, with the peak memory of each server's process tree (PSS as if it ran alone:
+its anonymous memory split between its processes, the libraries it maps counted once).
 
 Scenarios (every student at once):
 - `open`: open Image classification, its answer already computed (one student opened it first).
@@ -17,6 +18,10 @@ Scenarios (every student at once):
   new ones every round) on classification / detection. The model-bound limit beside them is the
   students × the app's path for one photo alone (decode + the task's run, measured in a process
   of its own) ÷ forwards run at once (one per model).
+- `whole_class`: the class at once on one server (memory): 5 students open the four task
+  pages, 5 play Pictionary's game then open its dogs-and-cats tab, 8 upload their own photos
+  (4 on classification, 4 on detection), 2 train (6 categories × 3,000 drawings, the shared
+  samples served like Google's bucket, 2 epochs); peak PSS of the server's process tree.
 - `soak`: every page opened and rerun, `--soak-cycles` times by each of 4 students; memory
   after each cycle (does it grow?).
 
@@ -40,6 +45,7 @@ from pathlib import Path
 from benchmarks.harness import ROOT, build_replicas, print_report
 from tests.support.streamlit_server import PAGES, AppServer, class_sim, pss_mb
 
+QUICKDRAW = ROOT.parent / "shared" / "data" / "quickdraw"
 PICTIONARY_MODELS = (
     "kmewhort/beit-sketch-classifier",
     "omarques/autotrain-dogs-and-cats-1527055142",
@@ -155,6 +161,44 @@ def run_scenario(sim, server: AppServer, name: str, sessions: int, photos: Path 
     return summary(report) | {"peak_pss_mb": memory.peak, "after_pss_mb": after}
 
 
+WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]  # the shared 3,000-drawing files
+
+
+def whole_class(sim, server: AppServer, photos: Path) -> dict:
+    """Every group of the class at once (see the module's docstring); each group's steps and
+    the server's peak memory."""
+    tasks = [("open", page) for page in PAGES[1:5]]
+    game = [("open", "Pictionary"), ("set", "pic_tabs", 1), ("rerun",), ("click", "pic_play"),
+            ("click", "pic_ready"), ("idle", 5), ("set", "pic_tabs", 2), ("rerun",),
+            ("idle", 5)]  # fmt: skip
+    train = [("open", "Train_Your_Own"), ("set", "tr_words", WORDS), ("rerun",),
+             ("set", "tr_per_class", 3000), ("rerun",), ("set", "tr_epochs", 2), ("rerun",),
+             ("click", "tr_start"), ("idle", 120)]  # fmt: skip
+
+    def uploads(page: str, prefix: str) -> list:
+        return [("open", page), ("set", f"{prefix}_source", 1), ("rerun",),
+                ("upload", f"{prefix}_upload", str(photos))]  # fmt: skip
+
+    groups = {
+        "tasks": (5, tasks, "es-ES"),
+        "pictionary": (5, game, "es-ES"),
+        "uploads_cls": (4, uploads("Image_Classification", "cls"), "es-ES"),
+        "uploads_det": (4, uploads("Object_Detection", "det"), "es-ES"),
+        "training": (2, train, "en-US"),  # the categories by their English names
+    }
+
+    async def everyone() -> list:
+        return await asyncio.gather(*(sim.run_class(server.url, n, steps, locale, timeout=600)
+                                      for n, steps, locale in groups.values()))  # fmt: skip
+
+    with PeakPss(server.pid) as memory:
+        reports = asyncio.run(everyone())
+    return {name: summary(report) for name, report in zip(groups, reports)} | {
+        "peak_pss_mb": memory.peak,
+        "after_pss_mb": pss_mb(server.pid),
+    }
+
+
 def soak(sim, server: AppServer, cycles: int, students: int = 4) -> dict:
     """Every page opened and its first widget-free rerun, `cycles` times by `students` at once;
     PSS after each cycle."""
@@ -212,6 +256,10 @@ def main() -> int:
     if not all(any(models.glob(m.replace("/", "--") + "*")) for m in wanted):
         print("building full-size replicas…", file=sys.stderr, flush=True)
         build_replicas(wanted, models)
+    from tests.support.range_server import RangeServer, bucket_from
+
+    bucket = bucket_from(QUICKDRAW, work / "bucket", ("raw", "simplified", "numpy_bitmap"))
+    files = RangeServer(bucket).__enter__()  # serves until the process ends
     variants = {"now": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     servers: dict[str, AppServer] = {}
     for name, root in variants.items():
@@ -222,6 +270,8 @@ def main() -> int:
             # one file: a model's precision and batching, timed once, are the same for both
             "VTL_POLICY_CACHE": str(work / "policies.json"),
             "VTL_ROUND_SECONDS": "20",
+            "VTL_QUICKDRAW_URL": files.url,
+            "VTL_QUICKDRAW_CACHE": str(work / f"quickdraw-{name}"),
         }
         servers[name] = AppServer(work / f"{name}.log", env, root)
     env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
@@ -229,6 +279,14 @@ def main() -> int:
     figures: dict = {"sessions": args.sessions, "cpus": os.cpu_count(), "scenarios": {}}
     try:
         for scenario in args.scenarios.split(","):
+            if scenario == "whole_class":
+                figures["scenarios"]["whole_class"] = {
+                    name: whole_class(sim, server, phone_photos(
+                        work / f"photos-class-{name}", 8, 500 + len(name)))
+                    for name, server in servers.items()
+                }  # fmt: skip
+                print(json.dumps(figures["scenarios"]["whole_class"]), file=sys.stderr)
+                continue
             if scenario == "soak":
                 figures["scenarios"]["soak"] = {
                     name: soak(sim, server, args.soak_cycles) for name, server in servers.items()

@@ -54,6 +54,9 @@
 - `VTL_TEACHER_TOKEN` (unset): opening a page with `?teacher=<token>` lets the teacher
   rename or delete any student's saved model (students manage only their own). On Streamlit
   Community Cloud, a root-level secret of that name reaches the app as this variable.
+- `VTL_MEMORY_LIMIT_MB` (2700): the memory the host gives the app (Streamlit Community
+  Cloud stops an app at 2.7 GB); Diagnostics adds the app itself and the budgets above and
+  says whether they fit.
 - `VTL_GC_GROWTH_MB` (64): a page run that finds the process this much larger than at the
   last full garbage collection starts one (see `core/garbage_collection.py`; Streamlit's own
   collection after every run is off in `.streamlit/config.toml`).
@@ -103,6 +106,7 @@ class Settings:
     training_threads: int
     policy_cache: Path | None
     gc_growth_mb: int
+    memory_limit_mb: int
 
 
 def _flag(value: str | None) -> bool:
@@ -172,4 +176,5 @@ def settings() -> Settings:
             os.environ.get("VTL_POLICY_CACHE", "~/.cache/vision-tasks-lab/run-policies.json")
         ),
         gc_growth_mb=max(1, int(os.environ.get("VTL_GC_GROWTH_MB", "64"))),
+        memory_limit_mb=int(os.environ.get("VTL_MEMORY_LIMIT_MB", "2700")),
     )

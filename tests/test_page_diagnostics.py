@@ -123,3 +123,24 @@ def test_unreachable_and_slow_servers_are_said_in_words():
         silent.listen()
         result = reach("hub", f"http://127.0.0.1:{silent.getsockname()[1]}/x", timeout=0.5)
     assert result.kind == "timeout" and "no answer within" in reach_note("en", result)
+
+
+def test_the_memory_plan_adds_the_budgets_to_the_app_itself(local_models, monkeypatch):
+    monkeypatch.setenv("VTL_MEMORY_BUDGET_MB", "1000")
+    monkeypatch.setenv("VTL_CACHE_BUDGET_MB", "100")
+    monkeypatch.setenv("VTL_TRAINING_BUDGET_MB", "200")
+    for limit, shown in (("100000", "info"), ("1500", "warning")):
+        monkeypatch.setenv("VTL_MEMORY_LIMIT_MB", limit)
+        at = open_page(PAGE, "en-US")
+        assert not at.exception
+        part = t("en", "diagnostics.col_part")
+        plan = next(d.value for d in at.dataframe if part in d.value.columns)
+        megabytes = [int(mb.replace(",", "")) for mb in plan["MB"]]
+        app, weights, computed, trainings, total = megabytes
+        assert (weights, computed, trainings) == (1000, 100, 200)
+        assert 100 < app < 5000  # Python with torch and Streamlit, less nothing loaded yet
+        assert abs(total - (app + 1300)) <= 1  # each part rounded on its own
+        said = [e.value for e in getattr(at, shown)]
+        key = "plan_fits" if shown == "info" else "plan_over"
+        expected = t("en", f"diagnostics.{key}", total="X", limit="Y").split("X")[0]
+        assert any(text.startswith(expected) for text in said), said

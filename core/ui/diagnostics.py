@@ -41,6 +41,34 @@ def resident_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+@dataclass(frozen=True)
+class MemoryPlan:
+    """What the app may hold at most, part by part, against the host's limit (MB)."""
+
+    app_mb: float  # the process apart from models and kept results, measured now
+    weights_mb: int  # VTL_MEMORY_BUDGET_MB
+    computed_mb: int  # VTL_CACHE_BUDGET_MB
+    trainings_mb: int  # VTL_TRAINING_BUDGET_MB
+    limit_mb: int  # VTL_MEMORY_LIMIT_MB
+
+    @property
+    def total_mb(self) -> float:
+        return self.app_mb + self.weights_mb + self.computed_mb + self.trainings_mb
+
+    @property
+    def fits(self) -> bool:
+        return self.total_mb <= self.limit_mb
+
+
+def memory_plan(resident: float, weights_used: float, computed_used: float) -> MemoryPlan:
+    """The budgets of the settings, and the app itself: what is resident now less what the
+    models and the kept results hold (both counted in their budgets)."""
+    config = settings()
+    app = max(0.0, resident - weights_used - computed_used)
+    return MemoryPlan(round(app), config.memory_budget_mb, config.cache_budget_mb,
+                      config.training_budget_mb, config.memory_limit_mb)  # fmt: skip
+
+
 def folder_mb(folder: Path) -> float:
     """Megabytes of the files under `folder` (0 if it does not exist)."""
     if not folder.is_dir():

@@ -88,14 +88,20 @@ class AppServer:
 
 
 def pss_mb(pid: int) -> float:
-    """Proportional memory of a process and its children, in MB (shared pages split)."""
-    total = 0
+    """The memory of a server's process tree as if it ran alone, in MB: each process's share
+    of anonymous memory (PSS: pages shared by its forked workers are split between them), plus
+    the files it maps (torch's libraries) counted once. Plain PSS would split those file pages
+    with any other server that maps the same libraries, such as the one compared with."""
+    anon, files = 0, 0
     for p in [pid, *_descendants(pid)]:
         with contextlib.suppress(OSError, ValueError):
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-    return round(total / 1024)
+                if line.startswith(("Pss_Anon:", "Pss_Shmem:")):
+                    anon += int(line.split()[1])
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("RssFile:"):
+                    files = max(files, int(line.split()[1]))  # the server maps them all
+    return round((anon + files) / 1024)
 
 
 def _descendants(pid: int) -> list[int]:
