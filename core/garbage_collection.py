@@ -39,7 +39,7 @@ def resident_bytes() -> int:
 
 @dataclass
 class CollectorState:
-    """What the policy remembers between runs (Diagnostics shows it)."""
+    """What the policy remembers between runs (and what tests and benchmarks read)."""
 
     full_collections: int = 0
     last_seconds: float = 0.0  # how long the last full collection took
