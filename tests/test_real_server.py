@@ -28,7 +28,7 @@ def slow_vit(folder: Path) -> None:
     import transformers as T
 
     labels = {0: "cat", 1: "dog"}
-    config = T.ViTConfig(image_size=640, patch_size=8, hidden_size=128, num_hidden_layers=3,
+    config = T.ViTConfig(image_size=640, patch_size=8, hidden_size=128, num_hidden_layers=6,
                          num_attention_heads=4, intermediate_size=256, id2label=labels,
                          label2id={v: k for k, v in labels.items()})  # fmt: skip
     shutil.rmtree(folder, ignore_errors=True)
@@ -112,7 +112,7 @@ def test_a_waiting_student_is_told_their_place(server: AppServer) -> None:
         return await asyncio.gather(*(student(i) for i in range(n)))
 
     asyncio.run(class_of(1))  # the model loaded and timed, as in class after the first photo
-    answers = asyncio.run(class_of(6))
+    answers = asyncio.run(class_of(8))
     assert all(run.ok and not run.exceptions for _, run in answers)
     # Every student got their answer: the chart of their own top-k.
     assert all(run.counts["plotly_chart"] >= 1 for _, run in answers)

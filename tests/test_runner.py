@@ -133,7 +133,7 @@ def test_a_workers_thread_ends_with_it():
     assert not thread.is_alive()
 
 
-def _slow_worker(release: threading.Event, ran: list):
+def _held_worker(release: threading.Event, ran: list):
     def run_one(value):
         release.wait(10)  # the first call holds the model until released
         ran.append(value)
@@ -144,7 +144,7 @@ def _slow_worker(release: threading.Event, ran: list):
 
 def test_a_waiting_call_is_told_its_place_and_an_estimate():
     release, ran, places = threading.Event(), [], []
-    worker = _slow_worker(release, ran)
+    worker = _held_worker(release, ran)
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(worker.submit, (1,), {})
         while worker.waiting() < 1:
@@ -167,7 +167,7 @@ def test_a_student_who_leaves_gives_their_place_up():
     """The page's reporter raises when Streamlit stops the script (the student left or asked
     something else): that call is never run, and the calls behind it move up."""
     release, ran = threading.Event(), []
-    worker = _slow_worker(release, ran)
+    worker = _held_worker(release, ran)
 
     class Left(Exception):
         pass
