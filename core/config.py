@@ -47,8 +47,8 @@
 - `VTL_SERVE_BATCH_MAX` (8), `VTL_SERVE_BATCH_WAIT_MS` (10): requests one replica gathers into
   one batch (`@serve.batch`), and how long the first waits for the others.
 - `VTL_SERVE_CPUS` (auto): CPUs Ray reserves for each model replica (scheduling only); auto
-  shares the cluster's CPUs between the deployments (on a 2-core machine, 8 deployments
-  reserve 0.25 each), so every one is placed; on a cluster, set it (e.g. 1).
+  shares the cluster's CPUs between the model replicas (on a 2-core machine, the 7 of the
+  default application reserve 0.28 each), so every one is placed; on a cluster, set it (e.g. 1).
 - `VTL_SERVE_THREADS` (0): torch threads of each model replica; 0 leaves Ray's choice (as
   many as the CPUs reserved, at least 1). On a machine given to one replica, set its cores.
 - `VTL_TEACHER_TOKEN` (unset): opening a page with `?teacher=<token>` lets the teacher
