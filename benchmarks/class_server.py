@@ -219,7 +219,8 @@ def soak(sim, server: AppServer, cycles: int, students: int = 4) -> dict:
 
 
 def medians(rounds: list[dict]) -> dict:
-    """Each step's p50/p95/max as the median over rounds; memory as the highest peak."""
+    """Each step's p50/p95/max as the median over rounds, its runs and ok summed over them;
+    memory as the highest peak."""
     out: dict = {"rounds": len(rounds), "steps": {}}
     for label in rounds[0]["steps"]:
         values = [r["steps"][label] for r in rounds if label in r["steps"]]
