@@ -39,10 +39,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from benchmarks.harness import ROOT, build_replicas, print_report
+from benchmarks.harness import ROOT, MemoryPeak, build_replicas, print_report
 from tests.support.streamlit_server import PAGES, AppServer, class_sim, pss_mb
 
 QUICKDRAW = ROOT.parent / "shared" / "data" / "quickdraw"
@@ -50,27 +49,6 @@ PICTIONARY_MODELS = (
     "kmewhort/beit-sketch-classifier",
     "omarques/autotrain-dogs-and-cats-1527055142",
 )
-
-
-class PeakPss:
-    """The highest PSS of a server's process tree, sampled every 0.2 s while in the block."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakPss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, pss_mb(self.pid))
-            self._stop.wait(0.2)
 
 
 def phone_photos(folder: Path, count: int, seed: int) -> Path:
@@ -120,21 +98,27 @@ def model_bound_seconds(task: str, photo: Path, env: dict[str, str]) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def scenario_steps(name: str, photos: Path | None = None) -> tuple[str, list, list]:
-    """(page, steps for every student, steps one student runs first to compute the answer)."""
+UPLOAD_PAGES = {"uploads_cls": ("Image_Classification", "cls"),
+                "uploads_det": ("Object_Detection", "det")}  # fmt: skip
+
+
+def upload_steps(scenario: str, photos: Path) -> list:
+    """Open the page, choose "upload", send one's own photo (student i: the folder's i-th)."""
+    page, prefix = UPLOAD_PAGES[scenario]
+    return [("open", page), ("set", f"{prefix}_source", 1), ("rerun",),
+            ("upload", f"{prefix}_upload", str(photos))]  # fmt: skip
+
+
+def scenario_steps(name: str, photos: Path | None = None) -> tuple[list, list]:
+    """(steps for every student, steps one student runs first to compute the answer)."""
     if name == "open":
-        page = "Image_Classification"
-        return page, [("open", page)], [("open", page)]
+        return [("open", "Image_Classification")], [("open", "Image_Classification")]
     if name == "pictionary":
         steps = [("open", "Pictionary"), ("set", "pic_tabs", 1), ("rerun",), ("click", "pic_play"),
                  ("click", "pic_ready"), ("idle", 10)]  # fmt: skip
-        return "Pictionary", steps, steps[:3]
-    if name in ("uploads_cls", "uploads_det"):
-        page, prefix = {"uploads_cls": ("Image_Classification", "cls"),
-                        "uploads_det": ("Object_Detection", "det")}[name]  # fmt: skip
-        steps = [("open", page), ("set", f"{prefix}_source", 1), ("rerun",),
-                 ("upload", f"{prefix}_upload", str(photos))]  # fmt: skip
-        return page, steps, [("open", page)]
+        return steps, steps[:3]
+    if name in UPLOAD_PAGES:
+        return upload_steps(name, photos), [("open", UPLOAD_PAGES[name][0])]
     raise ValueError(f"unknown scenario {name!r}")
 
 
@@ -153,12 +137,12 @@ def summary(report: dict) -> dict:
 
 
 def run_scenario(sim, server: AppServer, name: str, sessions: int, photos: Path | None) -> dict:
-    page, steps, warm = scenario_steps(name, photos)
+    steps, warm = scenario_steps(name, photos)
     asyncio.run(sim.run_class(server.url, 1, warm, timeout=600))  # models loaded, answer kept
-    with PeakPss(server.pid) as memory:
+    with MemoryPeak(0.2, lambda: {"pss_mb": pss_mb(server.pid)}) as memory:
         report = asyncio.run(sim.run_class(server.url, sessions, steps, timeout=600))
     after = pss_mb(server.pid)
-    return summary(report) | {"peak_pss_mb": memory.peak, "after_pss_mb": after}
+    return summary(report) | {"peak_pss_mb": memory.peak["pss_mb"], "after_pss_mb": after}
 
 
 WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]  # the shared 3,000-drawing files
@@ -175,15 +159,11 @@ def whole_class(sim, server: AppServer, photos: Path) -> dict:
              ("set", "tr_per_class", 3000), ("rerun",), ("set", "tr_epochs", 2), ("rerun",),
              ("click", "tr_start"), ("idle", 120)]  # fmt: skip
 
-    def uploads(page: str, prefix: str) -> list:
-        return [("open", page), ("set", f"{prefix}_source", 1), ("rerun",),
-                ("upload", f"{prefix}_upload", str(photos))]  # fmt: skip
-
     groups = {
         "tasks": (5, tasks, "es-ES"),
         "pictionary": (5, game, "es-ES"),
-        "uploads_cls": (4, uploads("Image_Classification", "cls"), "es-ES"),
-        "uploads_det": (4, uploads("Object_Detection", "det"), "es-ES"),
+        "uploads_cls": (4, upload_steps("uploads_cls", photos), "es-ES"),
+        "uploads_det": (4, upload_steps("uploads_det", photos), "es-ES"),
         "training": (2, train, "en-US"),  # the categories by their English names
     }
 
@@ -191,10 +171,10 @@ def whole_class(sim, server: AppServer, photos: Path) -> dict:
         return await asyncio.gather(*(sim.run_class(server.url, n, steps, locale, timeout=600)
                                       for n, steps, locale in groups.values()))  # fmt: skip
 
-    with PeakPss(server.pid) as memory:
+    with MemoryPeak(0.2, lambda: {"pss_mb": pss_mb(server.pid)}) as memory:
         reports = asyncio.run(everyone())
     return {name: summary(report) for name, report in zip(groups, reports)} | {
-        "peak_pss_mb": memory.peak,
+        "peak_pss_mb": memory.peak["pss_mb"],
         "after_pss_mb": pss_mb(server.pid),
     }
 

@@ -158,11 +158,13 @@ def memory_mb(pid: int | None = None) -> dict[str, float]:
 
 
 class MemoryPeak:
-    """Samples `memory_mb` every `every` seconds in a thread; `peak` is the highest seen."""
+    """Samples `measure()` (default: `memory_mb` of this process and its children) every
+    `every` seconds in a thread; `peak` holds the highest value seen of each of its figures."""
 
-    def __init__(self, every: float = 0.1) -> None:
+    def __init__(self, every: float = 0.1, measure: Callable[[], dict] = memory_mb) -> None:
         self.every = every
-        self.peak = {"rss_mb": 0, "pss_mb": 0, "server_rss_mb": 0, "processes": 0}
+        self.measure = measure
+        self.peak: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -176,11 +178,8 @@ class MemoryPeak:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            now = memory_mb()
-            for key in ("rss_mb", "pss_mb", "server_rss_mb"):
-                if now[key] > self.peak[key]:
-                    self.peak[key] = now[key]
-            self.peak["processes"] = max(self.peak["processes"], now["processes"])
+            for key, value in self.measure().items():
+                self.peak[key] = max(self.peak.get(key, 0), value)
             self._stop.wait(self.every)
 
 

@@ -5,8 +5,6 @@ timeout."""
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 
 import pytest
@@ -17,16 +15,9 @@ from core.models.registry import MODELS
 from core.serving.backend import ServeBackend
 from core.tasks.image_input import sample_photo
 from tests.support.app import open_page
+from tests.support.streamlit_server import free_port
 
 ray = pytest.importorskip("ray", reason="ray[serve] is a dev requirement")
-
-SETTINGS = ("VTL_LOCAL_MODELS", "VTL_SERVE_CPUS", "VTL_SERVE_MODELS", "VTL_PRECISION")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,25 +26,21 @@ def two_cpus(tiny_models_dir, tmp_path_factory):
     leaves them (no `VTL_SERVE_CPUS`, no `VTL_SERVE_MODELS`), the tiny models."""
     from ray import serve
 
-    before = {name: os.environ.get(name) for name in (*SETTINGS, "VTL_MODELS_DIR")}
-    for name in ("VTL_SERVE_CPUS", "VTL_SERVE_MODELS"):
-        os.environ.pop(name, None)
-    os.environ.update(VTL_LOCAL_MODELS=str(tiny_models_dir), VTL_PRECISION="fp32",
-                      VTL_MODELS_DIR=str(tmp_path_factory.mktemp("trained")))  # fmt: skip
     from core.serving.app import worker_env
 
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
-             runtime_env={"env_vars": worker_env()}, log_to_driver=False)  # fmt: skip
-    try:
-        yield
-    finally:
-        serve.shutdown()
-        ray.shutdown()
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with pytest.MonkeyPatch.context() as settings:
+        for name in ("VTL_SERVE_CPUS", "VTL_SERVE_MODELS"):
+            settings.delenv(name, raising=False)
+        settings.setenv("VTL_LOCAL_MODELS", str(tiny_models_dir))
+        settings.setenv("VTL_PRECISION", "fp32")
+        settings.setenv("VTL_MODELS_DIR", str(tmp_path_factory.mktemp("trained")))
+        ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+                 runtime_env={"env_vars": worker_env()}, log_to_driver=False)  # fmt: skip
+        try:
+            yield
+        finally:
+            serve.shutdown()
+            ray.shutdown()
 
 
 def _deploy(monkeypatch, cpus: str | None) -> str:
@@ -66,7 +53,7 @@ def _deploy(monkeypatch, cpus: str | None) -> str:
         monkeypatch.delenv("VTL_SERVE_CPUS", raising=False)
     else:
         monkeypatch.setenv("VTL_SERVE_CPUS", cpus)
-    return deploy("127.0.0.1", _free_port())
+    return deploy("127.0.0.1", free_port())
 
 
 def _deployments(url: str, until, within: float) -> dict:

@@ -40,17 +40,18 @@ def _loading(lang: str, ref: ModelRef) -> Iterator[Progress]:
         )
         bar.progress(min(done / total, 1.0), text=text)
 
-    shown: list[str] = []
+    shown = ""
 
     def in_line(place: int, seconds: float) -> None:
+        nonlocal shown
         # On the script's own thread: if the student has left or asked for something else,
         # Streamlit stops the script at the next update, and the call gives its place up
         # (the place changes whenever a call ahead is answered).
         key = "models.answering" if place == 1 else "models.in_line"
         text = t(lang, key, model=ref.id, place=place, seconds=max(1, round(seconds)))
-        if shown != [text]:  # sent when it changes: a class waiting sends few messages
+        if text != shown:  # sent when it changes: a class waiting sends few messages
             bar.info(text)
-            shown[:] = [text]
+            shown = text
 
     try:
         with st.spinner(t(lang, "models.loading", model=ref.id)), reporting_place(in_line):
