@@ -72,9 +72,10 @@ def phone_photos(folder: Path, count: int, seed: int) -> Path:
     return folder
 
 
-def model_bound_seconds(task: str, photo: Path, env: dict[str, str]) -> float:
+def model_bound_seconds(task: str, photo: Path, env: dict[str, str], root: Path) -> float:
     """The app's path for one photo alone (decode as the page does, then the task's run),
-    median of 3 after a warm-up, in a process of its own with the servers' settings."""
+    median of 3 after a warm-up, in a process of its own with a server's code (`root`) and
+    settings (its run policies: the precision it chose)."""
     code = (
         "import sys, time, statistics; from pathlib import Path\n"
         "from core.models.loader import ModelCache; from core.models.model_ref import ModelRef\n"
@@ -93,7 +94,7 @@ def model_bound_seconds(task: str, photo: Path, env: dict[str, str]) -> float:
     )
     done = subprocess.run(
         [sys.executable, "-c", code, task, str(photo)],
-        cwd=ROOT, env=os.environ | env, capture_output=True, text=True, check=True,
+        cwd=root, env=os.environ | env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return float(done.stdout.strip().splitlines()[-1])
 
@@ -248,15 +249,13 @@ def main() -> int:
             "VTL_LOCAL_MODELS": str(models),
             "HF_HUB_OFFLINE": "1",
             "VTL_MODELS_DIR": str(work / f"trained-{name}"),
-            # one file: a model's precision and batching, timed once, are the same for both
-            "VTL_POLICY_CACHE": str(work / "policies.json"),
+            # one file each: the two versions may weigh different precisions
+            "VTL_POLICY_CACHE": str(work / f"policies-{name}.json"),
             "VTL_ROUND_SECONDS": "20",
             "VTL_QUICKDRAW_URL": files.url,
             "VTL_QUICKDRAW_CACHE": str(work / f"quickdraw-{name}"),
         }
         servers[name] = AppServer(work / f"{name}.log", env, root)
-    env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
-           "VTL_POLICY_CACHE": str(work / "policies.json")}  # fmt: skip
     figures: dict = {"sessions": args.sessions, "cpus": os.cpu_count(), "scenarios": {}}
     try:
         for scenario in args.scenarios.split(","):
@@ -274,7 +273,7 @@ def main() -> int:
                 }
                 continue
             rounds: dict[str, list] = {name: [] for name in servers}
-            bound = None
+            bound: dict[str, dict] = {}
             for index in range(args.rounds):
                 for name, server in servers.items():  # A, B, A, B…
                     photos = None
@@ -282,12 +281,16 @@ def main() -> int:
                         seed = 1000 * index + 7 * list(servers).index(name) + len(scenario)
                         photos = phone_photos(work / f"photos-{scenario}-{name}-{index}",
                                               args.sessions, seed)  # fmt: skip
-                        if bound is None:
+                        if name not in bound:  # each version's own path (its precision)
                             task = "image-classification" if scenario == "uploads_cls" \
                                 else "object-detection"  # fmt: skip
-                            one = model_bound_seconds(task, photos / "photo-00.jpg", env)
-                            bound = {"one_photo_s": round(one, 3),
-                                     "limit_s": round(one * args.sessions, 2)}  # fmt: skip
+                            policies = str(work / f"policies-{name}.json")
+                            env = {"VTL_LOCAL_MODELS": str(models), "HF_HUB_OFFLINE": "1",
+                                   "VTL_POLICY_CACHE": policies}  # fmt: skip
+                            one = model_bound_seconds(task, photos / "photo-00.jpg", env,
+                                                      variants[name])  # fmt: skip
+                            bound[name] = {"one_photo_s": round(one, 3),
+                                           "limit_s": round(one * args.sessions, 2)}  # fmt: skip
                     print(f"{scenario} round {index + 1} on {name}…", file=sys.stderr, flush=True)
                     rounds[name].append(run_scenario(sim, server, scenario, args.sessions, photos))
             entry = {name: medians(r) for name, r in rounds.items()}
@@ -296,7 +299,7 @@ def main() -> int:
                 for name in servers:
                     steps = entry[name]["steps"]
                     upload = next(s for label, s in steps.items() if "upload" in label)
-                    entry[name]["p95_over_limit"] = round(upload["p95"] / bound["limit_s"], 2)
+                    entry[name]["p95_over_limit"] = round(upload["p95"] / bound[name]["limit_s"], 2)
             figures["scenarios"][scenario] = entry
             print(json.dumps({scenario: entry}), file=sys.stderr, flush=True)
     finally:

@@ -17,9 +17,10 @@
 - `VTL_ROUND_SECONDS` (20): a Pictionary round, as in Quick, Draw! (tests shorten it).
 - `VTL_NETWORK_TIMEOUT` (10): seconds a download waits for the server to answer before it is
   retried, then reported as too slow (Quick, Draw! files and model files).
-- `VTL_PRECISION` (auto): `auto`, `fp32` or `bf16`. `auto` runs a model's forward pass in
-  bfloat16 only on a device with native bfloat16 and only if a timed warm-up on load shows it
-  faster and agreeing with float32 (see `core/models/precision.py`).
+- `VTL_PRECISION` (auto): `auto`, `fp32`, `bf16` or `int8`. `auto`, after a timed warm-up on
+  load: on the CPU, int8 linear weights if they agree with float32 and are no slower (a quarter
+  of those weights' memory); else bfloat16 on a device with native bfloat16 if faster and
+  agreeing; else float32 (see `core/models/precision.py`).
 - `VTL_POLICY_CACHE` (`~/.cache/vision-tasks-lab/run-policies.json`): where the precision and
   batching measured for each model on this machine are kept, so the warm-up is timed once;
   empty: measure on every load.
@@ -163,7 +164,7 @@ def settings() -> Settings:
         serve_cpus=_cpus(os.environ.get("VTL_SERVE_CPUS", "auto")),
         serve_threads=max(0, int(os.environ.get("VTL_SERVE_THREADS", "0"))),
         teacher_token=os.environ.get("VTL_TEACHER_TOKEN", "").strip(),
-        precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16")),
+        precision=_choice("VTL_PRECISION", ("auto", "fp32", "bf16", "int8")),
         batch_max=max(1, int(os.environ.get("VTL_BATCH_MAX", "8"))),
         batch_window_ms=float(os.environ.get("VTL_BATCH_WINDOW_MS", "5")),
         batch_memory_mb=int(os.environ.get("VTL_BATCH_MEMORY_MB", "512")),

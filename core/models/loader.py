@@ -75,9 +75,14 @@ def auto_class(task: str, model: Any) -> str:
 
 
 def model_nbytes(pipe: Any) -> int:
-    """Bytes held by a pipeline's weights and buffers."""
+    """Bytes held by a pipeline's weights and buffers, int8 linear layers' packed weights
+    (`core.models.precision.use_int8`) included."""
     model = pipe.model
     tensors = list(model.parameters()) + list(model.buffers())
+    for module in model.modules():
+        packed = getattr(module, "_weight_bias", None)  # a quantized layer's packed weights
+        if callable(packed) and next(module.children(), None) is None:  # once, not its owner's
+            tensors += [t for t in packed() if t is not None]
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
@@ -223,7 +228,9 @@ class ModelCache:
                 policy = self._tune(ref, pipe)
                 seconds = time.perf_counter() - started
                 entry = LoadedModel(ref, pipe, self._measure(pipe), seconds, policy)
-                collect_and_freeze()  # its weights' objects last: later collections skip them
+                # Its weights' objects last: later collections skip them; and what the warm-up
+                # let go (a float32 model replaced by its int8 copy) goes back to the system.
+                _release_memory()
             except BaseException as exc:  # out of memory, a missing package…: give it all back
                 _forget(exc)
                 raise

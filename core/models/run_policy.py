@@ -19,9 +19,13 @@ from typing import Any
 
 from core.config import settings
 from core.models.model_ref import ModelRef
-from core.models.precision import PrecisionChoice, choose_precision, use_bf16
+from core.models.precision import PrecisionChoice, choose_precision, use_bf16, use_int8
 from core.models.runner import TRIAL_BATCH, BatchPolicy, batch_policy, measured_policy
 from core.models.warmup import Warmup
+
+# The choices `auto` weighs; a decision kept by a version that weighed fewer (before int8)
+# is measured again.
+DECISIONS = "fp32,bf16,int8"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ def choose_policy(ref: ModelRef, pipe: Any) -> RunPolicy:
     if known is not None:
         if known.precision.precision == "bf16":
             use_bf16(pipe)
+        elif known.precision.precision == "int8":
+            use_int8(pipe)
         return known
     sample = sample_photo(SAMPLE_PHOTOS[0].id).image
     precision = choose_precision(pipe, config.precision, sample)
@@ -82,7 +88,7 @@ def _key(ref: ModelRef, pipe: Any) -> str:
     model = hashlib.sha256(pipe.model.config.to_json_string().encode()).hexdigest()[:16]
     parts = (ref.id, ref.revision, ref.task, model, str(pipe.device), _cpu(), torch.__version__,
              transformers.__version__, config.precision, config.batch_max,
-             config.batch_memory_mb)  # fmt: skip
+             config.batch_memory_mb, DECISIONS)  # fmt: skip
     return "|".join(map(str, parts))
 
 

@@ -1,7 +1,7 @@
 """A timed warm-up on load: how fast a freshly built model's forward pass is on this machine,
-in float32 or bfloat16, for one image or a batch. Precision and batching are chosen from these
-figures, not assumed (on the development machine bfloat16 made ViT-Base slower, 161 → 295 ms,
-where another CPU with AMX made it 2.7× faster)."""
+in float32, bfloat16 or with int8 weights, for one image or a batch. Precision and batching are
+chosen from these figures, not assumed (on the development machine bfloat16 made ViT-Base
+slower, 161 → 295 ms, where another CPU with AMX made it 2.7× faster)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ class Warmup:
         self.pipe = pipe
         self.inputs = {key: value for key, value in inputs.items() if key in accepted}
 
-    def forward(self, bf16: bool = False, batch: int = 1) -> tuple[float, Any]:
-        """Seconds of one forward pass over `batch` copies of the sample, and its output."""
+    def forward(self, bf16: bool = False, batch: int = 1, model: Any = None) -> tuple[float, Any]:
+        """Seconds of one forward pass over `batch` copies of the sample, and its output; with
+        `model`, another version of the pipeline's model (its int8 copy) runs instead."""
         import torch
 
         inputs = {
@@ -32,7 +33,7 @@ class Warmup:
         device = self.pipe.device.type
         started = time.perf_counter()
         with torch.inference_mode(), torch.autocast(device, torch.bfloat16, enabled=bf16):
-            output = self.pipe.model(**inputs)
+            output = (model or self.pipe.model)(**inputs)
         if device == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - started, output

@@ -162,14 +162,18 @@ def reach_note(lang: str, result: Reachability) -> str:
     return t(lang, f"diagnostics.net_{result.name}", url=result.url, state=state)
 
 
+PRECISION_NAMES = {"fp32": "float32", "bf16": "bfloat16", "int8": "int8"}
+
+
 def precision_note(lang: str, choice: PrecisionChoice) -> str:
     """The precision a loaded model runs in, and why, in the teacher's language."""
     return t(
         lang,
         f"diagnostics.precision_{choice.reason}",
-        precision="bfloat16" if choice.precision == "bf16" else "float32",
+        precision=PRECISION_NAMES[choice.precision],
         fp32=round(choice.fp32_ms or 0),
         bf16=round(choice.bf16_ms or 0),
+        int8=round(choice.int8_ms or 0),
     )
 
 
