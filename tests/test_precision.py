@@ -1,8 +1,8 @@
-"""bfloat16 where it is faster, and only where a student would see the same answer.
+"""int8 weights and bfloat16 where they pay, and only where a student would see the same answer.
 
 Agreement is checked on a model with real weights (a doodle classifier trained here) and on
 tiny random models of each task; full-size replicas are compared in
-benchmarks/classroom_load.py."""
+benchmarks/classroom_load.py and measured as a class in benchmarks/class_server.py."""
 
 from __future__ import annotations
 
@@ -28,13 +28,16 @@ from tests.support.environment import SHARED, need_shared
 WORDS = ("apple", "cat", "fish")
 
 
-def _both(ref: ModelRef, monkeypatch):
+LOWER = ("bf16", "int8")
+
+
+def _both(ref: ModelRef, monkeypatch, lower: str = "bf16"):
     models = {}
-    for setting in ("fp32", "bf16"):
+    for setting in ("fp32", lower):
         monkeypatch.setenv("VTL_PRECISION", setting)
         models[setting] = ModelCache(10**9).get(ref)
         assert models[setting].policy.precision.precision == setting
-    return models["fp32"], models["bf16"]
+    return models["fp32"], models[lower]
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +54,12 @@ def doodle_models(tmp_path_factory):
     return folder
 
 
-def test_a_trained_classifier_says_the_same_in_bfloat16(doodle_models, monkeypatch):
+@pytest.mark.parametrize("lower", LOWER)
+def test_a_trained_classifier_says_the_same_in_a_lower_precision(doodle_models, monkeypatch, lower):
     from core.quickdraw.formats import read_ndjson, to_bitmap
 
     monkeypatch.setenv("VTL_MODELS_DIR", str(doodle_models))
-    fp32, bf16 = _both(ModelRef("trained/real", "image-classification"), monkeypatch)
+    fp32, bf16 = _both(ModelRef("trained/real", "image-classification"), monkeypatch, lower)
     compared = 0
     for word in WORDS:
         lines = (SHARED / f"data/quickdraw/raw/{word}.ndjson").read_bytes().splitlines()
@@ -67,22 +71,23 @@ def test_a_trained_classifier_says_the_same_in_bfloat16(doodle_models, monkeypat
     assert compared >= 30
 
 
-def test_tiny_models_of_each_task_agree(local_models, monkeypatch):
+@pytest.mark.parametrize("lower", LOWER)
+def test_tiny_models_of_each_task_agree(local_models, monkeypatch, lower):
     photo = sample_photo("astronaut").image
     fp32, bf16 = _both(ModelRef("depth-anything/Depth-Anything-V2-Small-hf",
-                                "depth-estimation"), monkeypatch)  # fmt: skip
+                                "depth-estimation"), monkeypatch, lower)  # fmt: skip
     assert (
         depth_agreement(estimate_depth(fp32, photo), estimate_depth(bf16, photo))["correlation"]
         >= 0.99
     )
     fp32, bf16 = _both(ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm"),
-                       monkeypatch)  # fmt: skip
+                       monkeypatch, lower)  # fmt: skip
     a, b = detect(fp32, photo), detect(bf16, photo)
     assert a.above(0.5), "the tiny detector must find something, or this checks nothing"
     agreement = detection_agreement(a, b, 0.5)
     assert agreement["same_count"] and agreement["min_iou"] >= 0.9
     fp32, bf16 = _both(ModelRef("nvidia/segformer-b0-finetuned-ade-512-512",
-                                "image-segmentation"), monkeypatch)  # fmt: skip
+                                "image-segmentation"), monkeypatch, lower)  # fmt: skip
     a, b = segment(fp32, photo, "semantic"), segment(bf16, photo, "semantic")
     assert a.segments
     assert segmentation_agreement(a, b)["pixel_agreement"] >= 0.98
@@ -113,15 +118,59 @@ def test_auto_keeps_bfloat16_only_when_faster_and_agreeing(monkeypatch):
     assert _decide(monkeypatch, 0.163, 0.061, 0.999, native=False).reason == "no_native_bf16"
 
 
+def _decide_int8(monkeypatch, fp32_s: float, int8_s: float, agreement: float):
+    import torch
+
+    class Pipe:
+        device = torch.device("cpu")
+        model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU())
+
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    monkeypatch.setattr(precision, "_time_int8", lambda p, q, s, r: (fp32_s, int8_s, agreement))
+    pipe = Pipe()
+    choice = precision.choose_precision(pipe, "auto", sample=None)
+    quantized = not isinstance(pipe.model[0], torch.nn.Linear)
+    assert quantized == (choice.precision == "int8")
+    return choice
+
+
+def test_auto_keeps_int8_weights_when_they_agree_and_are_no_slower(monkeypatch):
+    assert _decide_int8(monkeypatch, 0.277, 0.084, 0.998) == precision.PrecisionChoice(
+        "int8", "int8_kept", 277.0, int8_ms=84.0
+    )
+    assert _decide_int8(monkeypatch, 2.11, 2.16, 0.999).reason == "int8_kept"  # less memory
+    assert _decide_int8(monkeypatch, 0.277, 0.084, 0.9).reason == "int8_disagrees"
+    assert _decide_int8(monkeypatch, 0.100, 0.150, 0.999).reason == "int8_slower"
+
+
+def test_int8_weights_take_a_quarter_of_the_linear_layers_memory(local_models, monkeypatch):
+    import torch
+
+    vit = ModelRef("google/vit-base-patch16-224", "image-classification")
+    fp32, int8 = _both(vit, monkeypatch, "int8")
+    linear = [m for m in fp32.pipe.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and not any(isinstance(m, torch.nn.Linear) for m in int8.pipe.model.modules())
+    linear_bytes = sum(m.weight.numel() * 4 for m in linear)
+    saved = fp32.nbytes - int8.nbytes  # what the budget counts: 3 of every 4 bytes of weights
+    assert saved == pytest.approx(0.75 * linear_bytes, rel=0.01)
+    agreement = classification_agreement(
+        classify(fp32, sample_photo("chelsea").image), classify(int8, sample_photo("chelsea").image)
+    )
+    assert agreement["same_top1"]
+
+
 def test_auto_on_a_real_pipeline_records_its_choice(local_models, monkeypatch):
     monkeypatch.setenv("VTL_PRECISION", "auto")
     model = ModelCache(10**9).get(ModelRef("google/vit-base-patch16-224", "image-classification"))
     choice = model.policy.precision
-    if precision.native_bf16("cpu"):
+    assert choice.fp32_ms > 0 and choice.int8_ms > 0  # int8 is tried first on the CPU
+    if choice.precision != "int8" and precision.native_bf16("cpu"):
         assert choice.reason in {"faster", "not_faster", "disagrees"}
-        assert choice.fp32_ms > 0 and choice.bf16_ms > 0
+        assert choice.bf16_ms > 0
     else:
-        assert choice == precision.PrecisionChoice("fp32", "no_native_bf16")
+        assert choice.reason in {"int8_kept", "int8_slower", "int8_disagrees"}
+    quantized = any(hasattr(m, "_packed_params") for m in model.pipe.model.modules())
+    assert quantized == (choice.precision == "int8")
     assert classify(model, sample_photo("chelsea").image).predictions
 
 

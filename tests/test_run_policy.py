@@ -36,3 +36,43 @@ def test_a_damaged_store_is_measured_again(local_models, tmp_path, monkeypatch):
     policy = ModelCache(10**9).get(VIT).policy
     assert policy.batch.reason == "on" and policy.batch.max_batch == 8
     assert ModelCache(10**9).get(VIT).policy == policy
+
+
+def test_a_kept_int8_decision_is_applied_again(local_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("VTL_POLICY_CACHE", str(tmp_path / "policies.json"))
+    monkeypatch.setenv("VTL_PRECISION", "auto")
+    monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
+    tried = []
+    real = run_policy.choose_precision
+
+    def choose(pipe, setting, sample):
+        tried.append(setting)
+        return real(pipe, "int8", sample)  # as if auto had kept int8 on this machine
+
+    monkeypatch.setattr(run_policy, "choose_precision", choose)
+    first = ModelCache(10**9).get(VIT)
+    again = ModelCache(10**9).get(VIT)  # after an eviction, or in the next server
+    assert tried == ["auto"] and again.policy == first.policy
+    assert any(hasattr(m, "_packed_params") for m in again.pipe.model.modules())
+    assert again.nbytes == first.nbytes
+
+
+def test_a_decision_kept_before_int8_was_weighed_is_measured_again(local_models, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    import json
+
+    store = tmp_path / "policies.json"
+    monkeypatch.setenv("VTL_POLICY_CACHE", str(store))
+    monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
+    measured = []
+    real = run_policy.choose_precision
+    monkeypatch.setattr(run_policy, "choose_precision",
+                        lambda *args: measured.append(1) or real(*args))  # fmt: skip
+    ModelCache(10**9).get(VIT)
+    ModelCache(10**9).get(VIT)
+    assert len(measured) == 1  # kept
+    entries = json.loads(store.read_text())
+    assert all(key.endswith("|" + run_policy.DECISIONS) for key in entries)
+    store.write_text(json.dumps({key.rsplit("|", 1)[0]: v for key, v in entries.items()}))
+    ModelCache(10**9).get(VIT)  # a file the previous version wrote
+    assert len(measured) == 2

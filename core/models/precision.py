@@ -74,21 +74,30 @@ def use_bf16(pipe: Any) -> None:
     pipe._forward = forward_bf16
 
 
-def int8_copy(model: Any) -> Any:
-    """`model` with its linear layers' weights in int8 (dynamic quantization), a copy."""
+def int8_model(model: Any, copy: bool = True) -> Any:
+    """`model` with its linear layers' weights in int8 (dynamic quantization): a copy, or
+    `model` itself changed in place."""
     import warnings
 
     import torch
 
+    if not copy:  # nothing may keep the float32 weights' file mapped once they are replaced
+        linear_weights = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
+        with torch.no_grad():
+            for tensor in [*model.parameters(), *model.buffers()]:
+                if id(tensor) not in linear_weights:  # the rest, biases included, is small
+                    tensor.data = tensor.data.clone()
     with warnings.catch_warnings():  # torch.ao's deprecation notice, for torchao's API
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(
+            model, {torch.nn.Linear}, torch.qint8, inplace=not copy
+        )
 
 
 def use_int8(pipe: Any, quantized: Any = None) -> None:
-    """Run `pipe` with int8 linear weights; its float32 model (mapped from the weights' file)
-    is let go, so its memory returns to the system once nothing else holds it."""
-    pipe.model = quantized if quantized is not None else int8_copy(pipe.model)
+    """Run `pipe` with int8 linear weights (`quantized`, or its model changed in place): the
+    float32 weights, mapped from the model's file, go back to the system."""
+    pipe.model = quantized if quantized is not None else int8_model(pipe.model, copy=False)
 
 
 def _as_float32(value: Any) -> Any:
@@ -126,17 +135,18 @@ def choose_precision(pipe: Any, setting: str, sample: Any, rounds: int = 2) -> P
         return int8
     if not native_bf16(pipe.device.type):
         return int8 or PrecisionChoice("fp32", "no_native_bf16")
+    int8_ms = int8.int8_ms if int8 is not None else None  # tried first, and not kept
     try:
         fp32, bf16, agreement = _time_both(pipe, sample, rounds)
     except Exception:  # a model that cannot run its forward under autocast
-        return PrecisionChoice("fp32", "not_measurable")
+        return PrecisionChoice("fp32", "not_measurable", int8_ms=int8_ms)
     fp32_ms, bf16_ms = round(fp32 * 1000, 1), round(bf16 * 1000, 1)
     if agreement < AGREEMENT:
-        return PrecisionChoice("fp32", "disagrees", fp32_ms, bf16_ms)
+        return PrecisionChoice("fp32", "disagrees", fp32_ms, bf16_ms, int8_ms)
     if fp32 < bf16 * FASTER_BY:
-        return PrecisionChoice("fp32", "not_faster", fp32_ms, bf16_ms)
+        return PrecisionChoice("fp32", "not_faster", fp32_ms, bf16_ms, int8_ms)
     use_bf16(pipe)
-    return PrecisionChoice("bf16", "faster", fp32_ms, bf16_ms)
+    return PrecisionChoice("bf16", "faster", fp32_ms, bf16_ms, int8_ms)
 
 
 def _has_linear(model: Any) -> bool:
@@ -150,7 +160,7 @@ def _has_linear(model: Any) -> bool:
 def _try_int8(pipe: Any, sample: Any, rounds: int) -> PrecisionChoice:
     """int8 applied to `pipe` if it agrees with float32 and is no slower; the choice either way."""
     try:
-        quantized = int8_copy(pipe.model)
+        quantized = int8_model(pipe.model)
         fp32, int8, agreement = _time_int8(pipe, quantized, sample, rounds)
     except Exception:  # a model that cannot be quantized, or run once it is
         return PrecisionChoice("fp32", "not_measurable")
