@@ -113,9 +113,9 @@ def agreement(task: str, reference, lower) -> dict:
     return agree.segmentation_agreement(reference, lower)
 
 
-def bf16_agreement(chosen: dict, count: int) -> int:
-    """bfloat16 forced against float32 on each model, on `count` inputs: what a student would
-    see differ (worst case over the inputs)."""
+def lower_agreement(chosen: dict, count: int, lower: str) -> int:
+    """A lower precision (`bf16` or `int8`) forced against float32 on each model, on `count`
+    inputs: what a student would see differ (worst case over the inputs)."""
     from core.models.loader import ModelCache
     from core.models.model_ref import ModelRef
 
@@ -123,20 +123,20 @@ def bf16_agreement(chosen: dict, count: int) -> int:
     for name, spec in chosen.items():
         ref = ModelRef(spec["model"], spec["task"], spec["revision"])
         loaded = {}
-        for precision in ("fp32", "bf16"):
+        for precision in ("fp32", lower):
             os.environ["VTL_PRECISION"] = precision
             loaded[precision] = ModelCache(10**11).get(ref)
         worst: dict = {}
         for image in inputs(name, count):
             compared = agreement(
-                name, spec["run"](loaded["fp32"], image), spec["run"](loaded["bf16"], image)
+                name, spec["run"](loaded["fp32"], image), spec["run"](loaded[lower], image)
             )
             for key, value in compared.items():
                 worse = max if key == "max_score_gap" else min
                 worst[key] = worse(worst.get(key, value), value)
         report[name] = worst
         print(json.dumps({name: worst}), file=sys.stderr, flush=True)
-    print_report({"bf16_against_fp32_worst": report})
+    print_report({f"{lower}_against_fp32_worst": report})
     os._exit(0)
 
 
@@ -147,8 +147,10 @@ def main() -> int:
     parser.add_argument("--tasks", nargs="*", default=list(tasks()))
     parser.add_argument(
         "--agreement-only",
-        action="store_true",
-        help="only compare bfloat16 with float32 on each model (no timing)",
+        nargs="?",
+        const="bf16",
+        choices=("bf16", "int8"),
+        help="only compare bfloat16 (or int8 weights) with float32 on each model (no timing)",
     )
     args = parser.parse_args()
 
@@ -164,7 +166,7 @@ def main() -> int:
     for spec in chosen.values():
         spec["task"], spec["revision"] = MODELS[spec["model"]].task, MODELS[spec["model"]].revision
     if args.agreement_only:
-        return bf16_agreement(chosen, args.sessions)
+        return lower_agreement(chosen, args.sessions, args.agreement_only)
     caches = {mode: ModelCache(10**11) for mode in ("today", "now")}
     report: dict = {"memory_after_loading": None, "tasks": {}}
     for name, spec in chosen.items():

@@ -1,8 +1,11 @@
 """Every setting of the app, read from the environment in one place, with its default.
 
-- `VTL_MEMORY_BUDGET_MB` (1500): weights the model loader keeps in memory. With torch and
-  Streamlit themselves (about 700 MB with the CPU build of torch) the app stays under
-  Streamlit Community Cloud's 2.7 GB.
+- `VTL_MEMORY_BUDGET_MB` (800): weights the model loader keeps in memory. The six default
+  models take 403 MB with int8 weights (`VTL_PRECISION`), 1253 MB in float32. With the app
+  itself (840 MB once its libraries are imported, with the PyPI build of torch), the kept
+  results (`VTL_CACHE_BUDGET_MB`, 300) and the trainings (`VTL_TRAINING_BUDGET_MB`, 700) the
+  budgets add up to Streamlit Community Cloud's 2.7 GB (`VTL_MEMORY_LIMIT_MB`). Where the
+  weights stay float32 (a GPU, `VTL_PRECISION=fp32`), give it 1500 on a host with more memory.
 - `VTL_LOCAL_MODELS` (unset): a folder where a Hub id `org/name` is first looked up as
   `org--name@revision` or `org--name`; the seam that lets tests and offline classrooms use
   the production code path from disk.
@@ -134,7 +137,7 @@ def settings() -> Settings:
     """Read the settings now (tests change the environment between calls)."""
     local = os.environ.get("VTL_LOCAL_MODELS", "").strip()
     return Settings(
-        memory_budget_mb=int(os.environ.get("VTL_MEMORY_BUDGET_MB", "1500")),
+        memory_budget_mb=int(os.environ.get("VTL_MEMORY_BUDGET_MB", "800")),
         local_models=Path(local).expanduser() if local else None,
         device=os.environ.get("VTL_DEVICE", "auto").strip().lower() or "auto",
         max_image_pixels=int(os.environ.get("VTL_MAX_IMAGE_PIXELS", "50000000")),

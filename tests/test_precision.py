@@ -185,3 +185,28 @@ def test_a_bad_setting_is_named():
             settings()
     finally:
         os.environ["VTL_PRECISION"] = "fp32"
+
+
+def test_int8_lets_go_of_the_float32_weights_file(local_models, tmp_path, monkeypatch):
+    """The float32 weights are mapped from model.safetensors; once int8 replaces them, nothing
+    may keep that file mapped (a linear layer's bias kept it once: 330 MB for ViT-Base)."""
+    import gc
+    import shutil
+    from pathlib import Path
+
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("reads Linux's /proc")
+    name = "google--vit-base-patch16-224"
+    shutil.copytree(local_models / name, tmp_path / name)  # a file no other test maps
+    monkeypatch.setenv("VTL_LOCAL_MODELS", str(tmp_path))
+    weights = str(tmp_path / name / "model.safetensors")
+    for setting, mapped in (("int8", False), ("fp32", True)):  # the float32 one maps it
+        monkeypatch.setenv("VTL_PRECISION", setting)
+        model = ModelCache(10**9).get(ModelRef("google/vit-base-patch16-224",
+                                               "image-classification"))  # fmt: skip
+        assert classify(model, sample_photo("chelsea").image).predictions
+        gc.collect()
+        assert (weights in maps.read_text()) == mapped, setting
+        del model
+        gc.collect()

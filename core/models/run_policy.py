@@ -48,16 +48,18 @@ def choose_policy(ref: ModelRef, pipe: Any) -> RunPolicy:
         if known.precision.precision == "bf16":
             use_bf16(pipe)
         elif known.precision.precision == "int8":
-            use_int8(pipe)
+            with _ONE_AT_A_TIME:
+                use_int8(pipe)
         return known
-    with _MEASURING:
+    with _ONE_AT_A_TIME:
         return _measure_policy(ref, pipe, key)
 
 
-# One warm-up at a time: a class opening every page loads the six default models at once, and
-# their warm-ups (an int8 copy beside the float32 model, a batch of 8) together took 0.7 GB
-# more at the peak than one after another; the timings are also truer without the others.
-_MEASURING = threading.Lock()
+# One warm-up or int8 conversion at a time: a class opening every page loads the six default
+# models at once. Each conversion reads the model's float32 weights (mapped from its file) and
+# each warm-up holds an int8 copy beside them; one after another, only one model's float32
+# weights are in memory at a time, and the timings are truer without the others.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def _measure_policy(ref: ModelRef, pipe: Any, key: str) -> RunPolicy:
