@@ -169,7 +169,8 @@ def whole_class(sim, server: AppServer, photos: Path) -> dict:
     }
 
     async def everyone() -> list:
-        return await asyncio.gather(*(sim.run_class(server.url, n, steps, locale, timeout=600)
+        # 300 s: the trainings end within about 200 s; a step that waits longer has failed
+        return await asyncio.gather(*(sim.run_class(server.url, n, steps, locale, timeout=300)
                                       for n, steps, locale in groups.values()))  # fmt: skip
 
     with MemoryPeak(0.2, lambda: {"pss_mb": pss_mb(server.pid)}) as memory:

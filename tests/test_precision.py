@@ -210,3 +210,45 @@ def test_int8_lets_go_of_the_float32_weights_file(local_models, tmp_path, monkey
         assert (weights in maps.read_text()) == mapped, setting
         del model
         gc.collect()
+
+
+def _resident_kb(path: str) -> int:
+    """Kilobytes of `path` mapped into this process and resident (Linux's smaps)."""
+    from pathlib import Path
+
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and not line.startswith(("Rss", "Pss")):
+            inside = line.endswith(path)
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_int8_in_place_holds_one_float32_layer_at_a_time(tmp_path, monkeypatch):
+    """Converting ViT-Base once held all of its 330 MB of float32 weights until the last layer;
+    each layer's pages now leave as soon as it is converted."""
+    from pathlib import Path
+
+    from transformers import ViTConfig, ViTForImageClassification
+
+    if not Path("/proc/self/smaps").exists() or precision._MADVISE is None:
+        pytest.skip("reads Linux's /proc, drops pages with glibc's madvise")
+    config = ViTConfig(
+        hidden_size=512, intermediate_size=2048, num_hidden_layers=2, num_attention_heads=8,
+        image_size=32, patch_size=16, num_labels=3,
+    )  # fmt: skip
+    ViTForImageClassification(config).save_pretrained(tmp_path)
+    model = ViTForImageClassification.from_pretrained(tmp_path)
+    weights = str(tmp_path / "model.safetensors")
+    resident, real = [], precision._drop_file_pages
+
+    def drop(tensor, mapped):
+        real(tensor, mapped)
+        resident.append(_resident_kb(weights))
+
+    monkeypatch.setattr(precision, "_drop_file_pages", drop)
+    precision.int8_model(model, copy=False)
+    largest_kb = 512 * 2048 * 4 // 1024  # one feed-forward layer: 4 MB of the file's 24 MB
+    assert len(resident) == 2 * 6 + 1  # q, k, v, output, two feed-forward; the classifier
+    assert max(resident) < largest_kb

@@ -76,22 +76,84 @@ def use_bf16(pipe: Any) -> None:
 
 def int8_model(model: Any, copy: bool = True) -> Any:
     """`model` with its linear layers' weights in int8 (dynamic quantization): a copy, or
-    `model` itself changed in place."""
+    `model` itself changed in place, one layer at a time."""
     import warnings
 
     import torch
 
-    if not copy:  # nothing may keep the float32 weights' file mapped once they are replaced
-        linear_weights = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
-        with torch.no_grad():
-            for tensor in [*model.parameters(), *model.buffers()]:
-                if id(tensor) not in linear_weights:  # the rest, biases included, is small
-                    tensor.data = tensor.data.clone()
     with warnings.catch_warnings():  # torch.ao's deprecation notice, for torchao's API
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(
-            model, {torch.nn.Linear}, torch.qint8, inplace=not copy
-        )
+        if copy:
+            return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
+        _int8_in_place(model)
+    return model
+
+
+def _int8_in_place(model: Any) -> None:
+    """Each linear layer replaced by its int8 version, and its float32 weight's pages (mapped
+    from the model's file) dropped at once: converting ViT-Base otherwise held all 330 MB of
+    them until the last layer, in the middle of a class. Everything else is copied out of the
+    file first, so that nothing keeps it mapped afterwards."""
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+    from torch.ao.quantization import default_dynamic_qconfig
+
+    model.eval()
+    layers = [(name, m) for name, m in model.named_modules() if type(m) is torch.nn.Linear]
+    converted = {id(m.weight) for _, m in layers}
+    with torch.no_grad():
+        for tensor in [*model.parameters(), *model.buffers()]:
+            if id(tensor) not in converted:  # the rest, biases included, is small
+                tensor.data = tensor.data.clone()
+    mapped = _file_mappings()
+    for name, layer in layers:
+        parent, _, child = name.rpartition(".")
+        layer.qconfig = default_dynamic_qconfig
+        setattr(model.get_submodule(parent), child, Int8Linear.from_float(layer))
+        _drop_file_pages(layer.weight, mapped)
+
+
+def _file_mappings() -> list[tuple[int, int]]:
+    """The address ranges of this process mapped from files (Linux; none elsewhere)."""
+    ranges = []
+    try:
+        for line in Path("/proc/self/maps").read_text(encoding="utf-8").splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5].startswith("/"):
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                ranges.append((start, end))
+    except OSError:
+        pass
+    return ranges
+
+
+def _drop_file_pages(tensor: Any, mapped: list[tuple[int, int]]) -> None:
+    """Take the whole pages of `tensor`, if a file maps them, out of this process's memory
+    (`madvise(MADV_DONTNEED)`: read again from the file if ever touched). Never memory that
+    is not a file's, whose contents it would erase."""
+    import ctypes
+    import mmap
+
+    start, size = tensor.data_ptr(), tensor.numel() * tensor.element_size()
+    if not any(low <= start and start + size <= high for low, high in mapped):
+        return
+    page = mmap.PAGESIZE
+    first, last = -(-start // page) * page, (start + size) // page * page
+    if last > first and _MADVISE is not None:
+        _MADVISE(ctypes.c_void_p(first), ctypes.c_size_t(last - first), _MADV_DONTNEED)
+
+
+def _libc_madvise() -> Any:
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).madvise
+    except (OSError, AttributeError):  # not glibc: the pages go with the mapping, at the end
+        return None
+
+
+_MADVISE = _libc_madvise()
+_MADV_DONTNEED = 4
 
 
 def use_int8(pipe: Any, quantized: Any = None) -> None:
@@ -126,7 +188,9 @@ def choose_precision(pipe: Any, setting: str, sample: Any, rounds: int = 2) -> P
     if setting == "bf16":
         use_bf16(pipe)
         return PrecisionChoice("bf16", "setting")
-    if setting == "int8":
+    if setting == "int8":  # PyTorch's dynamic quantization runs on the CPU only
+        if pipe.device.type != "cpu":
+            return PrecisionChoice("fp32", "not_measurable")
         use_int8(pipe)
         return PrecisionChoice("int8", "setting")
     quantizable = pipe.device.type == "cpu" and _has_linear(getattr(pipe, "model", None))
