@@ -30,9 +30,6 @@
 - `VTL_BATCH_MAX` (8): calls of several sessions that may share one forward pass (1: never).
 - `VTL_BATCH_WINDOW_MS` (5): how long a call waits for others to share its forward pass.
 - `VTL_BATCH_MEMORY_MB` (512): activations a batch may take; bounds its size per model.
-- `VTL_LARGE_FORWARDS` (1): forward passes with large activations (detection, depth,
-  segmentation: 300–350 MB each on a phone photo) that may run at once across all models;
-  the others wait their turn. Raise it on a host with more cores and memory.
 - `VTL_SINGLE_FLIGHT` (1): identical requests that arrive together wait for one computation;
   `0` restores one computation per session (only to measure the difference).
 - `VTL_CACHE_BUDGET_MB` (300): every cache of computed things (results, decoded uploads,
@@ -105,7 +102,6 @@ class Settings:
     precision: str
     batch_max: int
     batch_window_ms: float
-    large_forwards: int
     batch_memory_mb: int
     single_flight: bool
     cache_budget_mb: int
@@ -175,7 +171,6 @@ def settings() -> Settings:
         batch_max=max(1, int(os.environ.get("VTL_BATCH_MAX", "8"))),
         batch_window_ms=float(os.environ.get("VTL_BATCH_WINDOW_MS", "5")),
         batch_memory_mb=int(os.environ.get("VTL_BATCH_MEMORY_MB", "512")),
-        large_forwards=max(1, int(os.environ.get("VTL_LARGE_FORWARDS", "1"))),
         single_flight=_flag(os.environ.get("VTL_SINGLE_FLIGHT", "1")),
         cache_budget_mb=int(os.environ.get("VTL_CACHE_BUDGET_MB", "300")),
         training_budget_mb=int(os.environ.get("VTL_TRAINING_BUDGET_MB", "700")),

@@ -327,38 +327,3 @@ def test_a_new_version_of_a_model_replaces_the_old_one_in_memory():
         ModelRef("trained/other", "image-classification", "cccc"),
         new,
     ]
-
-
-def test_forward_passes_with_large_activations_take_turns(monkeypatch):
-    """Detection, depth and segmentation (hundreds of MB of activations each on a photo) run
-    one at a time across models; a classifier's forward pass does not wait for them."""
-    import threading
-
-    running: dict[str, int] = {}
-    most: list[tuple[str, ...]] = []
-    lock = threading.Lock()
-
-    def build(ref, progress):
-        def pipe(value):
-            with lock:
-                running[ref.task] = running.get(ref.task, 0) + 1
-                most.append(tuple(sorted(t for t, n in running.items() if n)))
-            time.sleep(0.05)
-            with lock:
-                running[ref.task] -= 1
-            return value
-
-        return pipe
-
-    monkeypatch.setenv("VTL_LARGE_FORWARDS", "1")
-    cache = ModelCache(10**9, build=build, measure=lambda pipe: 1)
-    tasks = ("object-detection", "depth-estimation", "image-segmentation", CLS)
-    models = [cache.get(ModelRef(f"org/m{i}", task)) for i, task in enumerate(tasks)]
-    threads = [threading.Thread(target=lambda m=m: [m.run(1) for _ in range(4)]) for m in models]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    large = set(tasks[:3])
-    assert max(len(large & set(seen)) for seen in most) == 1  # never two large ones at once
-    assert any(CLS in seen and len(seen) == 2 for seen in most)  # the classifier runs beside

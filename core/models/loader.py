@@ -9,7 +9,6 @@ the app shares one instance across sessions (see `core/ui/shared.py`).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import threading
 import time
@@ -153,26 +152,10 @@ class LoadedModel:
         return output, RunInfo(self.ref.id, seconds, device, self.auto_class)
 
 
-def _large_forwards(task: str) -> contextlib.AbstractContextManager:
-    """A turn among the forward passes with large activations (`TaskSpec.large_activations`,
-    `VTL_LARGE_FORWARDS` at once, across every model of the process); none needed for others."""
-    spec = TASKS.get(task)
-    if spec is None or not spec.large_activations:
-        return contextlib.nullcontext()
-    slots = settings().large_forwards
-    with _GATES_LOCK:
-        return _GATES.setdefault(slots, threading.Semaphore(slots))
-
-
-_GATES: dict[int, threading.Semaphore] = {}
-_GATES_LOCK = threading.Lock()
-
-
 def _run_one(ref: ModelRef, pipe: Any) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            with _large_forwards(ref.task):
-                return pipe(*args, **kwargs)
+            return pipe(*args, **kwargs)
         except Exception as exc:
             _forget(exc)  # the activations of a run that ran out of memory, say
             raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc

@@ -48,10 +48,6 @@ class TaskSpec:
     # tensor of the same shape (classifiers resize to a square; the others keep the aspect
     # ratio, so their inputs cannot be stacked). See core/models/runner.py.
     batchable: bool = False
-    # One forward pass on a photo takes hundreds of MB of activations (measured on a phone
-    # photo: DETR-R50 +348 MB, Depth Anything V2 S +318 MB): such forward passes of all the
-    # models run one at a time (`VTL_LARGE_FORWARDS`), so a class holds one of them, not three.
-    large_activations: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +115,6 @@ TASKS: dict[str, TaskSpec] = {
             snippet=detection_snippet,
             architectures=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",),
             input_side=600,
-            large_activations=True,
         ),
         TaskSpec(
             id="depth-estimation",
@@ -132,7 +127,6 @@ TASKS: dict[str, TaskSpec] = {
             snippet=depth_snippet,
             architectures=("MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES",),
             input_side=518,
-            large_activations=True,
         ),
         TaskSpec(
             id="image-segmentation",
@@ -150,7 +144,6 @@ TASKS: dict[str, TaskSpec] = {
                 "MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES",
             ),
             input_side=360,
-            large_activations=True,
         ),
     )
 }
