@@ -312,10 +312,15 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
     page.goto(f"{app_url}/Image_Segmentation")
     legend = page.locator(".js-plotly-plot").first
     legend.locator("g.ytick text", has_text=shares[0].label).first.wait_for(timeout=60_000)
+    from playwright.sync_api import expect
+
     from core.tasks.image_input import SAMPLE_PHOTOS
 
     # the gallery's thumbnails, the overlay, and the metrics lesson's truth and prediction
-    assert page.locator("[data-testid='stImage'] img").count() == len(SAMPLE_PHOTOS) + 1 + 2
+    # (the page goes on drawing after the legend: wait for them, do not count at once)
+    expect(page.locator("[data-testid='stImage'] img")).to_have_count(
+        len(SAMPLE_PHOTOS) + 1 + 2, timeout=60_000
+    )
     page.get_by_text(t("es", "segmentation.subtasks_title")).wait_for()
     page.close()
 

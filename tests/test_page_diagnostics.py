@@ -19,6 +19,7 @@ def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch)
 
     monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("VTL_MEMORY_BUDGET_MB", "1500")
     shared_models().get(ModelRef("google/vit-base-patch16-224", "image-classification"))
     at = open_page(PAGE, run=False)
     at.context = {"locale": "en-US"}
