@@ -1,7 +1,8 @@
 """Every setting of the app, read from the environment in one place, with its default.
 
 - `VTL_MEMORY_BUDGET_MB` (800): weights the model loader keeps in memory. The six default
-  models take 403 MB with int8 weights (`VTL_PRECISION`), 1253 MB in float32. With the app
+  models take 453 MB with the int8 weights `VTL_PRECISION=auto` chose on the development
+  machine (all but DETR), 1253 MB in float32. With the app
   itself (840 MB once its libraries are imported, with the PyPI build of torch), the kept
   results (`VTL_CACHE_BUDGET_MB`, 300) and the trainings (`VTL_TRAINING_BUDGET_MB`, 700) the
   budgets add up to Streamlit Community Cloud's 2.7 GB (`VTL_MEMORY_LIMIT_MB`). Where the
@@ -21,7 +22,7 @@
 - `VTL_NETWORK_TIMEOUT` (10): seconds a download waits for the server to answer before it is
   retried, then reported as too slow (Quick, Draw! files and model files).
 - `VTL_PRECISION` (auto): `auto`, `fp32`, `bf16` or `int8`. `auto`, after a timed warm-up on
-  load: on the CPU, int8 linear weights if they agree with float32 and are no slower (a quarter
+  load: on the CPU, int8 linear weights if they agree with float32 and are faster (a quarter
   of those weights' memory); else bfloat16 on a device with native bfloat16 if faster and
   agreeing; else float32 (see `core/models/precision.py`).
 - `VTL_POLICY_CACHE` (`~/.cache/vision-tasks-lab/run-policies.json`): where the precision and
