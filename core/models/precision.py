@@ -4,7 +4,7 @@ where it is measured to agree with float32 (and, for bfloat16, to be faster).
 - int8 (CPU): the weights of the model's linear layers stored as 8-bit integers with a scale
   (PyTorch's dynamic quantization; activations are quantized on the fly, per call). A quarter of
   those weights' memory: ViT-Base's 330 MB become 85 MB (a whole class on the real server
-  peaked 0.7 GB lower), and its forward ran 3× faster on the 2-core AMD EPYC server
+  peaked 0.26–0.7 GB lower), and its forward ran 3× faster on the 2-core AMD EPYC server
   (277 → 84 ms). Its outputs differ from float32's in the third decimal.
 - bfloat16 keeps float32's range with fewer mantissa bits. CPUs with native bfloat16
   (AVX-512 BF16, AMX) and recent GPUs run it much faster for some models (ViT-Base 2.7× on one
