@@ -40,6 +40,26 @@ def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch)
     assert [i.value for i in at.info] == [t("en", "diagnostics.no_models")]
 
 
+def test_an_int8_model_is_shown_with_its_timings_in_spanish(local_models, monkeypatch):
+    """What `auto` chose on load, as the teacher reads it: int8, with the two timings."""
+    from core.models import precision, run_policy
+    from core.models.model_ref import ModelRef
+    from core.ui.shared import shared_models
+
+    monkeypatch.setenv("VTL_PRECISION", "auto")
+    monkeypatch.setenv("VTL_POLICY_CACHE", "")
+    monkeypatch.setattr(run_policy, "time_batching", lambda pipe, sample, precision: (0.2, 0.1))
+    monkeypatch.setattr(precision, "_time_int8", lambda p, q, s, r: (0.250, 0.081, 0.999))
+    shared_models().get(ModelRef("google/vit-base-patch16-224", "image-classification"))
+    at = open_page(PAGE, run=False)
+    at.context = {"locale": "es-ES"}
+    at.run()
+    assert not at.exception
+    shown = list(at.dataframe[0].value[t("es", "diagnostics.col_precision")])
+    assert shown == ["pesos en int8: 81 ms frente a 250 ms en float32 al cargarlo, "
+                     "con la cuarta parte de memoria"]  # fmt: skip
+
+
 def test_network_check_in_spanish(local_models, tmp_path, monkeypatch):
     (tmp_path / "full" / "simplified").mkdir(parents=True)
     (tmp_path / "full" / "simplified" / "cat.ndjson").write_text("{}\n")
