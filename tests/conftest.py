@@ -25,7 +25,7 @@ os.environ.setdefault("VTL_PRECISION", "fp32")
 os.environ["VTL_POLICY_CACHE"] = ""
 
 from tests.support.environment import need_shared  # noqa: E402
-from tests.support.models import TINY_BUILDERS, build_tiny  # noqa: E402
+from tests.support.models import TIMM_TINY, TINY_BUILDERS, build_timm, build_tiny  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,8 @@ def tiny_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tiny-models")
     for model_id in TINY_BUILDERS:
         build_tiny(model_id, root)
+    for model_id, labels in TIMM_TINY.items():
+        build_timm(model_id, root, labels)
     return root
 
 

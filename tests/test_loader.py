@@ -114,6 +114,39 @@ def test_task_check(tmp_path):
         check_task(vit, "depth-estimation", "x/vit")
 
 
+def test_the_task_is_decided_as_transformers_decides_from_the_config(tmp_path):
+    # timm's own config (no `architectures`, no `model_type`): transformers reads it as
+    # `timm_wrapper`, which its image-classification mapping holds.
+    timm = write_config(
+        tmp_path / "timm",
+        architecture="resnet50",
+        num_classes=1000,
+        num_features=2048,
+        pretrained_cfg={"tag": "a1_in1k", "num_classes": 1000, "input_size": [3, 224, 224]},
+    )
+    check_task(timm, CLS, "timm/resnet50.a1_in1k")
+    with pytest.raises(ModelError) as caught:
+        check_task(timm, "object-detection", "timm/resnet50.a1_in1k")
+    assert (caught.value.reason, caught.value.detail) == ("wrong_task", "timm_wrapper")
+    # Only a type, as some configs are saved: the task's auto mapping decides.
+    check_task(write_config(tmp_path / "deit", model_type="deit"), CLS, "x/deit")
+    # A base model of the task's kind: its config names no class with the task's head.
+    base = write_config(tmp_path / "base", architectures=["ViTModel"], model_type="vit")
+    with pytest.raises(ModelError) as caught:
+        check_task(base, CLS, "google/vit-base-patch16-224-in21k")
+    assert (caught.value.reason, caught.value.detail) == ("no_head", "ViTModel")
+    # Code of its own: never run, and said so.
+    remote = write_config(
+        tmp_path / "remote",
+        architectures=["EvilForImageClassification"],
+        model_type="evil",
+        auto_map={"AutoModelForImageClassification": "modeling_evil.EvilForImageClassification"},
+    )
+    with pytest.raises(ModelError) as caught:
+        check_task(remote, CLS, "acme/evil")
+    assert caught.value.reason == "remote_code"
+
+
 class FakePipe:
     def __init__(self, ref):
         self.ref = ref

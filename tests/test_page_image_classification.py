@@ -193,3 +193,48 @@ def test_a_click_on_a_sample_s_thumbnail_picks_it(local_models):
     assert at.radio(key="cls_sample").value == "coffee"  # the list follows the click
     assert "data.coffee()" in at.code[0].value
     assert shown_bars(at) == [expected_bars(VIT, "coffee", 5)]
+
+
+def _pipeline_bars(folder, sample: str, k: int) -> list[tuple[str, float]]:
+    """What transformers' own pipeline says, outside the app, as a percent to 2 places."""
+    from transformers import pipeline
+
+    found = pipeline("image-classification", model=str(folder))(sample_photo(sample).image, top_k=k)
+    return [(p["label"], round(p["score"] * 100, 2)) for p in found]
+
+
+def _printed(code: str, model_id: str, folder) -> list[str]:
+    import contextlib
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(code.replace(f'"{model_id}"', repr(str(folder))), "shown", "exec"), {})
+    return output.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "labels"),
+    [("timm/test_resnet.r160_in1k", "ImageNet"), ("timm/test_efficientnet.r160_in1k", "own")],
+)
+def test_a_timm_classifier_typed_as_a_hub_id(local_models, model_id, labels):
+    """timm's own config (no `architectures`): loaded as transformers' pipeline loads it,
+    answered as the pipeline answers, with readable class names, and its code runs."""
+    from tests.support.models import TIMM_TINY
+
+    folder = local_models / model_id.replace("/", "--")
+    at = open_page(PAGE, "es-ES")
+    choose_models(at, [])
+    at.text_input(key="cls_custom").input(model_id).run()
+    assert not at.exception and not at.error
+    bars = shown_bars(at)
+    assert bars == [_pipeline_bars(folder, "chelsea", 5)]
+    names = [label for label, _ in bars[0]]
+    if labels == "own":
+        assert set(names) <= set(TIMM_TINY[model_id]) and len(names) == 4
+    else:  # ImageNet's names, as timm gives them: "tabby, tabby cat", never "LABEL_281"
+        assert not any(name.startswith("LABEL_") for name in names)
+        assert all(name[0].isalpha() for name in names)
+    codes = [c.value for c in at.code]
+    shown = [line for code in codes for line in _printed(code, model_id, folder)]
+    for label, percent in bars[0][:3]:
+        assert any(line.startswith(label) and f"{percent:.1f}" in line for line in shown), label

@@ -53,7 +53,7 @@ def evil_models(tiny_models_dir, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("model_id", "reason"), [("acme/evil-pickle", "no_weights"),
-                                                  ("acme/remote-code", "wrong_task")])  # fmt: skip
+                                                  ("acme/remote-code", "remote_code")])  # fmt: skip
 def test_a_model_that_would_run_code_is_refused_and_nothing_runs(evil_models, model_id, reason):
     with pytest.raises(ModelError) as caught:
         build_pipeline(ModelRef(model_id, CLS))

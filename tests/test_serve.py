@@ -104,6 +104,16 @@ def test_serve_answers_as_the_local_backend(serve_url, local_models, task):
     assert _agreement(task, local, remote)
 
 
+def test_a_timm_classifier_typed_as_a_hub_id_answers_through_serve(serve_url, local_models):
+    ref = ModelRef("timm/test_vit.r160_in1k", "image-classification")  # the shared deployment
+    image = sample_photo("chelsea").image
+    local = LocalBackend(ModelCache(10**9)).run(ref, image, ())
+    remote = ServeBackend(serve_url, 60).run(ref, image, ())
+    assert remote.run.auto_class == "AutoModelForImageClassification"
+    assert _agreement("image-classification", local, remote)
+    assert not remote.predictions[0].label.startswith("LABEL_")
+
+
 def test_pages_through_serve_load_no_weights_in_the_app(serve_url, local_models, monkeypatch):
     from core.ui.shared import shared_models
 

@@ -43,21 +43,47 @@ def pick_device(preference: str = "auto") -> str:
 
 
 def check_task(folder: Path, task: str, model_id: str) -> None:
-    """Refuse a model whose architecture does not solve `task` (e.g. a text model): the task's
-    `architectures` in the registry name the transformers mappings that do."""
+    """Refuse a model that does not solve `task`, decided as transformers decides.
+
+    `AutoConfig` reads the configuration (timm's own format included: transformers takes a
+    config with `architecture` and `pretrained_cfg` for `timm_wrapper`); the model fits when its
+    type is a key of one of the task's auto mappings (`TASKS[task].architectures`), which is how
+    the task's `AutoModelFor…` picks a class, or when a class its config names is one of them.
+    Refused besides, each with its own message: a model that needs code of its own
+    (`auto_map` naming classes transformers lacks: the app never runs it), and one whose weights
+    are a base model without the task's head (`ViTModel` on classification: the pipeline would
+    add a random head, and its answers would mean nothing)."""
     import json
 
+    from transformers import AutoConfig
     from transformers.models.auto import modeling_auto
 
     mappings = [getattr(modeling_auto, name) for name in TASKS[task].architectures]
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     classes = {name for mapping in mappings for name in mapping.values()}
     types = {key for mapping in mappings for key in mapping}
-    architectures = config.get("architectures") or []
-    fits = any(a in classes for a in architectures) if architectures else False
-    if not fits and not (not architectures and config.get("model_type") in types):
-        shown = ", ".join(architectures) or str(config.get("model_type"))
-        raise ModelError(model_id, "wrong_task", shown)
+    raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    architectures = [str(a) for a in raw.get("architectures") or []]
+    if any(a in classes for a in architectures):
+        return
+    if raw.get("auto_map") and not any(_transformers_has(a) for a in architectures):
+        raise ModelError(model_id, "remote_code", ", ".join(architectures))
+    try:
+        model_type = AutoConfig.from_pretrained(folder, trust_remote_code=False).model_type
+    except ValueError:  # a type this transformers does not know
+        model_type = str(raw.get("model_type"))
+    if model_type not in types:
+        raise ModelError(model_id, "wrong_task", ", ".join(architectures) or model_type)
+    if architectures:  # the task's kind of model, but saved without the task's head
+        raise ModelError(model_id, "no_head", ", ".join(architectures))
+
+
+def _transformers_has(name: str) -> bool:
+    import transformers
+
+    try:
+        return getattr(transformers, name, None) is not None
+    except Exception:  # the lazy module fails on a name it half knows
+        return False
 
 
 def auto_class(task: str, model: Any) -> str:

@@ -23,6 +23,8 @@ class ModelReason(StrEnum):
     NOT_FOUND = "not_found"
     GATED = "gated"
     WRONG_TASK = "wrong_task"
+    NO_HEAD = "no_head"  # the task's kind of model, saved without the task's head
+    REMOTE_CODE = "remote_code"  # needs code of its own from the Hub, which the app never runs
     MISSING_PACKAGE = "missing_package"
     NO_WEIGHTS = "no_weights"
     OUT_OF_MEMORY = "out_of_memory"

@@ -98,10 +98,15 @@ def model_input(processor: Any, image: Image.Image) -> tuple[tuple, tuple, np.nd
     """The processor's normalisation (mean, std) and the picture it hands the model, with the
     normalisation undone so that a student can see it (height × width × 3, uint8)."""
     pixels = processor(images=image, return_tensors="pt")["pixel_values"][0].float().numpy()
-    normalise = getattr(processor, "do_normalize", False)
-    mean = tuple(float(m) for m in processor.image_mean) if normalise else (0.0,) * 3
-    std = tuple(float(s) for s in processor.image_std) if normalise else (1.0,) * 3
-    rescale = processor.rescale_factor if getattr(processor, "do_rescale", False) else 1.0
+    timm = getattr(processor, "data_config", None)  # timm's processor: its transforms' settings
+    if timm is not None:  # to a tensor (÷ 255), then (x − mean) / std
+        mean, std, rescale = tuple(timm["mean"]), tuple(timm["std"]), 1 / 255
+    else:
+        normalise = getattr(processor, "do_normalize", False)
+        mean = tuple(processor.image_mean) if normalise else (0.0,) * 3
+        std = tuple(processor.image_std) if normalise else (1.0,) * 3
+        rescale = processor.rescale_factor if getattr(processor, "do_rescale", False) else 1.0
+    mean, std = tuple(float(m) for m in mean), tuple(float(s) for s in std)
     channels = pixels.shape[0]
     values = (
         pixels * np.array(std[:channels])[:, None, None] + np.array(mean[:channels])[:, None, None]

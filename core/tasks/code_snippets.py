@@ -187,7 +187,8 @@ def _steps_after(task: str, options: dict) -> tuple[str, ...]:
         return (
             "logits = outputs.logits[0]" + _comment("steps.logits"),
             "probabilities = logits.softmax(-1)" + _comment("steps.softmax"),
-            f"top = probabilities.topk({options.get('top_k', 5)})" + _comment("steps.top_k"),
+            f"k = min({options.get('top_k', 5)}, len(probabilities))" + _comment("steps.top_k"),
+            "top = probabilities.topk(k)",
             "for probability, index in zip(top.values, top.indices):",
             '    print(model.config.id2label[int(index)], f"{float(probability):.1%}")',
         )

@@ -385,6 +385,38 @@ def build_tiny(model_id: str, root: Path, seed: int = 0, revision: str = "main")
     return folder
 
 
+# timm classifiers as the Hub holds them (`timm/<architecture>.<tag>`): timm's own config.json
+# (`architecture`, `num_classes`, `pretrained_cfg`, and `label_names` where the classes are not
+# ImageNet's) beside `model.safetensors` with timm's own state dict; no preprocessor file. These
+# are timm's test architectures, which the Hub holds under these very ids (a few thousand
+# weights each). Without `label_names`, ImageNet-1k's names come from timm itself.
+TIMM_TINY = {
+    "timm/test_resnet.r160_in1k": (),
+    "timm/test_vit.r160_in1k": (),
+    "timm/test_efficientnet.r160_in1k": ("cat", "dog", "tiger", "bird"),
+}
+
+
+def build_timm(model_id: str, root: Path, label_names: tuple[str, ...] = (), seed: int = 0) -> Path:
+    """A random-weight timm classifier saved the way `timm.models.push_to_hf_hub` saves it."""
+    import timm
+    import torch
+
+    torch.manual_seed(seed)
+    architecture = model_id.removeprefix("timm/")
+    model = timm.create_model(architecture, pretrained=False, num_classes=len(label_names) or 1000)
+    folder = root / model_id.replace("/", "--")
+    extra = {"label_names": list(label_names)} if label_names else {}
+    timm.models.save_for_hf(model.eval(), folder, model_config=extra, safe_serialization=True)
+    # timm 1.0.31 also records the factory's `model_args`; the configs on the Hub (saved by
+    # earlier timm) have none, and transformers' timm_wrapper cannot build from one that
+    # repeats `num_classes` (see test_conformance).
+    config = json.loads((folder / "config.json").read_text())
+    config.pop("model_args", None)
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    return folder
+
+
 def build_replica(model_id: str, root: Path, revision: str = "main", seed: int = 0) -> Path:
     """The full-size architecture of `model_id` with random weights, saved under `root`."""
     import torch
