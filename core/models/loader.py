@@ -59,7 +59,7 @@ def check_task(folder: Path, task: str, model_id: str) -> None:
     from transformers.models.auto import modeling_auto
 
     mappings = [getattr(modeling_auto, name) for name in TASKS[task].architectures]
-    classes = {name for mapping in mappings for name in mapping.values()}
+    classes = {name for mapping in mappings for name in _class_names(mapping)}
     types = {key for mapping in mappings for key in mapping}
     raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     architectures = [str(a) for a in raw.get("architectures") or []]
@@ -75,6 +75,16 @@ def check_task(folder: Path, task: str, model_id: str) -> None:
         raise ModelError(model_id, "wrong_task", ", ".join(architectures) or model_type)
     if architectures:  # the task's kind of model, but saved without the task's head
         raise ModelError(model_id, "no_head", ", ".join(architectures))
+
+
+def _class_names(mapping: dict) -> set[str]:
+    """The model classes of a transformers auto mapping; a value may be a tuple of them
+    (deit → DeiTForImageClassification, DeiTForImageClassificationWithTeacher)."""
+    return {
+        name
+        for value in mapping.values()
+        for name in (value if isinstance(value, tuple) else (value,))
+    }
 
 
 def _transformers_has(name: str) -> bool:
@@ -94,7 +104,7 @@ def auto_class(task: str, model: Any) -> str:
 
     name = type(model).__name__
     for mapping in TASKS[task].architectures:
-        if name in getattr(modeling_auto, mapping).values():
+        if name in _class_names(getattr(modeling_auto, mapping)):
             words = mapping.removeprefix("MODEL_FOR_").removesuffix("_MAPPING_NAMES").split("_")
             return "AutoModelFor" + "".join(word.capitalize() for word in words)
     return ""

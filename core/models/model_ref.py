@@ -25,6 +25,7 @@ class ModelReason(StrEnum):
     WRONG_TASK = "wrong_task"
     NO_HEAD = "no_head"  # the task's kind of model, saved without the task's head
     REMOTE_CODE = "remote_code"  # needs code of its own from the Hub, which the app never runs
+    NO_SUBTASK = "no_subtask"  # a segmentation model asked for a kind it does not do
     MISSING_PACKAGE = "missing_package"
     NO_WEIGHTS = "no_weights"
     OUT_OF_MEMORY = "out_of_memory"
@@ -129,6 +130,8 @@ def _reason_of_one(exc: BaseException) -> str:
         return "no_weights"
     if isinstance(exc, (hub.OfflineModeIsEnabled, hub.LocalEntryNotFoundError)):
         return "offline"
+    if isinstance(exc, ValueError) and str(exc).startswith("Subtask "):  # the pipeline's words
+        return "no_subtask"  # "Subtask instance is not supported for model …"
     if isinstance(exc, pickle.UnpicklingError):  # a checkpoint that would run code: refused
         return "no_weights"
     # A config that is not JSON, weights whose header or length are wrong (a copy cut short, a

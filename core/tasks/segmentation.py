@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -55,6 +56,13 @@ class SegmentationResult:
         pixels = self.segments[0].mask.size
         shares = [ClassShare(k, float(m.sum()) / pixels, counts[k]) for k, m in covered.items()]
         return sorted(shares, key=lambda s: -s.share)
+
+
+def subtasks_of(pipe: Any) -> tuple[str, ...]:
+    """The subtasks a segmentation pipeline can answer, as transformers' pipeline decides: its
+    image processor's post-processing for each (`post_process_panoptic_segmentation`…)."""
+    processor = pipe.image_processor
+    return tuple(s for s in SUBTASKS if hasattr(processor, f"post_process_{s}_segmentation"))
 
 
 def segment(model: TaskModel, image: Image.Image, subtask: str) -> SegmentationResult:
