@@ -1,6 +1,6 @@
 """The "Train your own" quality bars on the six shared categories (3,000 bitmaps each).
 
-    python -m benchmarks.train_doodles [--epochs 4]
+    python -m benchmarks.train_doodles [--epochs 6]
 
 - Validation accuracy and training time on 2 CPU cores (targets: ≥ 92 % in ≤ 60 s).
 - The same model on drawings rendered from the raw strokes of the same six categories with
@@ -29,7 +29,7 @@ RAW_SAMPLES = 10  # the raw ndjson samples are the first rows of each .npy
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=6)
     args = parser.parse_args()
 
     import numpy as np

@@ -1,7 +1,7 @@
 """Train a doodle classifier from the command line, as the "Train your own" page does.
 
     python -m core.quickdraw.train --words apple bicycle cat diamond eye fish --per-class 3000 \\
-        --epochs 4 --name six-doodles [--local ../shared/data/quickdraw/numpy_bitmap] [--replace]
+        --epochs 6 --name six-doodles [--local ../shared/data/quickdraw/numpy_bitmap] [--replace]
 
 Without --local, bitmaps are read from Google's bucket (`VTL_QUICKDRAW_URL`) with Range
 requests and cached. The model is saved in `VTL_MODELS_DIR` and loads as `trained/<name>`; a
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", required=True)
     parser.add_argument("--per-class", type=int, default=1000)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=TrainingConfig.epochs)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--name", required=True)
     parser.add_argument("--local", type=Path, help="a folder of <word>.npy files (offline)")

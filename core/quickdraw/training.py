@@ -30,11 +30,14 @@ CLASSES_RANGE = (2, 20)
 class TrainingConfig:
     words: tuple[str, ...]
     per_class: int = 1000
-    epochs: int = 4
+    epochs: int = 6
     seed: int = 0
     validation_share: float = 0.1
     batch_size: int = 128
-    learning_rate: float = 3e-3
+    learning_rate: float = 3e-3  # the peak of the one-cycle schedule
+    # Each training drawing slightly turned, scaled and moved each time it is seen: a student's
+    # drawing is never placed or sized as the dataset's are (see `_augmented`).
+    augment: bool = True
 
     def check(self) -> None:
         """Raise ValueError on choices outside what the page offers."""
@@ -96,6 +99,35 @@ def _tensor(images: np.ndarray):
     return ((pixels - MEAN) / STD).expand(-1, 3, -1, -1)
 
 
+# How far `_augmented` turns (radians), scales and moves (share of the side) a drawing.
+TURN, SCALE, SHIFT = 0.2, 0.12, 0.08
+
+
+def _augmented(images: np.ndarray, generator):
+    """The batch as `_tensor` makes it, each drawing turned by up to ±11°, scaled by up to
+    ±12 % and moved by up to 8 % of the side at random (one affine warp per drawing,
+    `torch.nn.functional.affine_grid`). Measured on the six shared classes: drawings rendered
+    from their raw strokes went from 93 % to 100 % recognised (README, Train your own)."""
+    import torch
+    from torch.nn import functional
+
+    pixels = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    count = len(pixels)
+
+    def uniform(*shape: int):
+        return torch.rand(*shape, generator=generator) * 2 - 1
+
+    angle, scale = uniform(count) * TURN, 1 + uniform(count) * SCALE
+    shift = uniform(count, 2) * SHIFT
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )
+    grid = functional.affine_grid(theta, list(pixels.shape), align_corners=False)
+    pixels = functional.grid_sample(pixels, grid, align_corners=False)
+    return ((pixels - MEAN) / STD).expand(-1, 3, -1, -1)
+
+
 def build_model(words: tuple[str, ...]):
     """A small ResNet for 28 × 28 doodles, labelled with `words`."""
     # The module itself, not transformers' lazy top level: several threads (the trainings'
@@ -136,6 +168,10 @@ def train(
     y_val = torch.from_numpy(val_y.astype(np.int64))
     generator = torch.Generator().manual_seed(config.seed)
     steps = -(-len(y_train) // config.batch_size)
+    # One cycle: the learning rate climbs to its peak, then falls to almost nothing by the end.
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=config.learning_rate, total_steps=config.epochs * steps
+    )
     result = TrainingResult(config, model, validation_images=val_x, validation_labels=val_y)
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
@@ -144,11 +180,13 @@ def train(
         loss_sum, correct = 0.0, 0
         for step in range(steps):
             batch = order[step * config.batch_size : (step + 1) * config.batch_size]
-            pixels = _tensor(images[kept[batch.numpy()]])
+            drawings = images[kept[batch.numpy()]]
+            pixels = _augmented(drawings, generator) if config.augment else _tensor(drawings)
             output = model(pixel_values=pixels, labels=y_train[batch])
             optimiser.zero_grad()
             output.loss.backward()
             optimiser.step()
+            schedule.step()
             loss_sum += output.loss.item() * len(batch)
             correct += (output.logits.argmax(1) == y_train[batch]).sum().item()
             if on_step:

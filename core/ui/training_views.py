@@ -79,7 +79,7 @@ def choose_data(lang: str) -> tuple[TrainingConfig, Callable[[str, int], np.ndar
     left, middle, right = st.columns(3)
     per_class = left.slider(t(lang, "train.per_class"), PER_CLASS_RANGE[0], PER_CLASS_RANGE[1],
                             1000, 100, key="tr_per_class")  # fmt: skip
-    epochs = middle.slider(t(lang, "train.epochs"), 1, 10, 3, key="tr_epochs")
+    epochs = middle.slider(t(lang, "train.epochs"), 1, 10, TrainingConfig.epochs, key="tr_epochs")
     seed = right.number_input(t(lang, "train.seed"), 0, 9999, 0, key="tr_seed")
     if not CLASSES_RANGE[0] <= len(words) <= CLASSES_RANGE[1]:
         st.info(t(lang, "train.need_words", low=CLASSES_RANGE[0], high=CLASSES_RANGE[1]))
