@@ -217,7 +217,7 @@ def test_the_default_recipe_recognises_drawings_as_they_were_drawn(tmp_path, mon
     schedule, drawings turned, scaled and moved at random): the 60 drawings rendered from their
     raw strokes by `to_bitmap`, as Pictionary sees a drawing, and never trained on (they are
     the first 10 rows of each .npy file, left out), through the loader and `pipeline`. Measured:
-    60 of 60 on 8 seeds, where the recipe before (4 epochs, a constant rate, no augmentation)
+    60 of 60 on 7 seeds, where the recipe before (4 epochs, a constant rate, no augmentation)
     recognised 56–58; the margin allows two misses."""
     from core.models.loader import ModelCache
     from core.models.model_ref import ModelRef
