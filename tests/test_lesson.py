@@ -83,3 +83,57 @@ def test_a_drawing_shown_to_the_photo_classifier(local_models, tmp_path, monkeyp
     assert not at.exception and not at.error
     note = t("es", "pictionary.photo_model_note", model="google/vit-base-patch16-224")
     assert note in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_misplaced_car_answer_gives_the_scene_s_own_numbers(lang):
+    """`questions.segmentation.1`, recomputed with the metric functions of the page's scene."""
+    from dataclasses import replace
+
+    from core.i18n import number
+    from core.tasks.segmentation_metrics import (
+        CLASSES,
+        EXAMPLE_PREDICTION,
+        TRUTH_CHOICE,
+        WIDTH,
+        scene,
+        scores,
+    )
+
+    truth = scene(TRUTH_CHOICE)
+    away = WIDTH - 8  # the car slider's last place: no pixel of the true car left
+    example, moved = (scores(scene(c), truth) for c in (EXAMPLE_PREDICTION, replace(
+        EXAMPLE_PREDICTION, car_starts=away)))  # fmt: skip
+    perfect_moved = scores(scene(replace(TRUTH_CHOICE, car_starts=away)), truth)
+    car = int((truth == CLASSES.index("car")).sum())
+    cost = int((scene(replace(TRUTH_CHOICE, car_starts=away)) != truth).sum())
+    assert (car, truth.size, cost, moved.ious["car"]) == (32, 384, 64, 0.0)
+    answer = t(lang, "questions.segmentation.1.answer").replace("\u00a0", " ")
+    said = [
+        number(lang, car), number(lang, truth.size), number(lang, cost),
+        percent(lang, example.pixel_accuracy, 1), percent(lang, moved.pixel_accuracy, 1),
+        percent(lang, perfect_moved.pixel_accuracy, 1),
+        number(lang, example.mean_iou, 3), number(lang, moved.mean_iou, 3),
+    ]  # fmt: skip
+    for value in said:
+        assert value.replace("\u00a0", " ") in answer, value
+    assert moved.mean_iou / example.mean_iou < moved.pixel_accuracy / example.pixel_accuracy
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_imagenet_s_dog_breeds_are_counted_from_its_labels(lang):
+    """ImageNet-1k's dogs are the classes 151 (Chihuahua) to 268 (Mexican hairless)."""
+    import json
+
+    from tests.support.models import replica_folder
+
+    config = json.loads((replica_folder("google/vit-base-patch16-224") / "config.json").read_text())
+    labels = config["id2label"]
+    assert labels["151"] == "Chihuahua" and labels["268"] == "Mexican hairless"
+    dogs = 268 - 151 + 1
+    assert f" {dogs} " in t(lang, "classification.datasets")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_training_question_names_the_chart_by_its_own_title(lang):
+    assert t(lang, "train.runs_title") in t(lang, "questions.train.2.answer")

@@ -61,7 +61,7 @@ def test_explorer_loads_a_category_and_shows_details(explorer):
     assert shown["Country"] == country_name(first.countrycode, "en")
     assert shown["Points"] == str(first.points)
     assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
-    assert shown["Recognized"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
+    assert shown["Recognised"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
     (frame,) = plotly_specs(at)[0]["layout"]["shapes"]  # the picked thumbnail, framed
     at.number_input(key="qd_pick").set_value(3).run()
     assert metrics(at)["Strokes"] == str(len(cats()[2].strokes))
