@@ -327,6 +327,7 @@ def test_segmentation_page_shows_overlay_and_legend(chromium_browser, app_url, l
 
 def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
 
     from core.quickdraw.formats import read_ndjson
     from core.quickdraw.stats import country_name
@@ -352,9 +353,12 @@ def test_quickdraw_explorer_click_and_replay(chromium_browser, app_url):
     # each drawing shows whole in grey before ▶ (the first line); the replay draws over it
     traces = replay.locator("g.trace.scatter")  # a path per stroke in each trace
     ghost, line = traces.nth(0).locator("path.js-line"), traces.nth(1).locator("path.js-line")
+    # the drawing picked in the grid is the one replayed: the third, whole, stroke by stroke
+    title = f"#3 · {country_name(cats[2].countrycode, 'en')}"
+    expect(replay.locator(".annotation-text", has_text=title)).to_have_count(1, timeout=30_000)
+    expect(ghost).to_have_count(len(cats[2].strokes), timeout=30_000)
     line.first.wait_for(state="attached", timeout=60_000)  # frame 0: the first point
     before = "".join(path.get_attribute("d") or "" for path in line.all())
-    assert ghost.count() == len(cats[0].strokes)  # the whole first drawing, stroke by stroke
     replay.locator(".updatemenu-button").first.click()  # ▶
     page.wait_for_timeout(1500)
     after = "".join(path.get_attribute("d") or "" for path in line.all())
@@ -669,23 +673,30 @@ def test_a_200_mb_upload_is_refused_before_it_reaches_the_app(chromium_browser, 
 def test_two_students_train_in_workers_and_cannot_overwrite_each_other(chromium_browser, app_url):
     """The real server trains in worker processes (the fork server, the queue) and the page
     follows them; the second student saving under the same name is refused."""
+    from core.quickdraw.training import TrainingConfig
+
     contexts = [chromium_browser.new_context(locale=locale, viewport={"width": 1280,
                 "height": 2400}) for locale in ("en-US", "es-ES")]  # fmt: skip
     pages = [context.new_page() for context in contexts]
     for page, lang in zip(pages, ("en", "es")):
         page.goto(f"{app_url}/Train_Your_Own")
         page.get_by_role("button", name=t(lang, "train.start")).click(timeout=60_000)
+    epochs = f"{TrainingConfig.epochs} / {TrainingConfig.epochs}"  # the page's default
     for page, lang in zip(pages, ("en", "es")):  # both finish: one after the other, or together
         metric = page.locator("[data-testid='stMetric']", has_text=t(lang, "train.epochs_done"))
         try:
-            metric.get_by_text("3 / 3").wait_for(timeout=180_000)
+            metric.get_by_text(epochs).wait_for(timeout=180_000)
         finally:
             page.screenshot(path=str(ROOT / "test-results" / f"train-{lang}.png"), full_page=True)
-    for page, lang in zip(pages, ("en", "es")):
+    for page, lang in zip(pages, ("en", "es")):  # the same name, typed by both
+        name = page.get_by_label(t(lang, "train.name_model"))
+        name.fill("class-doodles")
+        name.press("Enter")
+        page.wait_for_timeout(500)
         page.get_by_role("button", name=t(lang, "train.save")).click()
         page.wait_for_timeout(1500)
-    saved = pages[0].get_by_text(t("en", "train.saved", name="my-doodles"))
-    taken = pages[1].get_by_text(t("es", "train.name_taken", name="my-doodles").split("**")[0])
+    saved = pages[0].get_by_text(t("en", "train.saved", name="class-doodles"))
+    taken = pages[1].get_by_text(t("es", "train.name_taken", name="class-doodles").split("**")[0])
     saved.wait_for(timeout=30_000)
     taken.wait_for(timeout=30_000)
     assert pages[1].locator("[data-testid='stException']").count() == 0

@@ -64,6 +64,8 @@ def test_comparing_two_models(local_models):
     assert list(table["Model"]) == [VIT, RESNET]
     assert list(table["Top class"]) == [expected_bars(VIT, "chelsea", 1)[0][0],
                                         expected_bars(RESNET, "chelsea", 1)[0][0]]  # fmt: skip
+    titles = [t("en", "task_page.code_title", model=escape_markdown(m)) for m in (VIT, RESNET)]
+    assert [e.label for e in at.expander if e.label in titles] == titles  # one per model
 
 
 def test_rerun_with_same_inputs_does_not_run_the_model(local_models):

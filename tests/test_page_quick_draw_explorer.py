@@ -96,6 +96,25 @@ def test_replay_has_real_timing_frames(explorer):
     assert clock["steps"][10]["label"] == "1.0"  # a frame every 100 ms
 
 
+def test_the_drawing_picked_is_the_one_replayed(explorer):
+    """The number box says "for details and replay": typing 7 replays drawing 7, and a drawing
+    added by hand stays beside it when another is picked."""
+    at = explorer.run()
+    at.number_input(key="qd_pick").set_value(7).run()
+    assert at.multiselect(key="qd_replay").value == [7]
+
+    def replayed_points() -> list[int]:
+        spec = next(c for c in plotly_specs(at) if c.get("frames"))
+        ghosts = [trace for trace in spec["data"] if trace["line"]["color"] == "#d0d0d0"]
+        return [sum(x is not None for x in ghost["x"]) for ghost in ghosts]
+
+    assert replayed_points() == [cats()[6].points]
+    at.multiselect(key="qd_replay").set_value([7, 2]).run()
+    at.number_input(key="qd_pick").set_value(4).run()
+    assert at.multiselect(key="qd_replay").value == [4, 2]
+    assert replayed_points() == [cats()[3].points, cats()[1].points]
+
+
 def test_a_fifth_replay_is_refused_in_the_student_s_words(explorer):
     """Streamlit's own limit would say "You can only select up to 4 options" in English: the
     page keeps the first four and says so itself, and the empty box invites in Spanish."""

@@ -213,6 +213,7 @@ def test_a_model_belongs_to_who_saved_it_and_to_the_teacher(
 ):
     monkeypatch.setenv("VTL_TEACHER_TOKEN", "t0k3n")
     ana = _student(quick_result, tmp_path, monkeypatch)
+    assert ana.text_input(key="tr_name").value == "mis-dibujos"  # a Spanish name to start with
     ana.text_input(key="tr_name").input("mine").run()
     ana.button(key="tr_save").click().run()
     first = saved_models(tmp_path / "models")[0]["version"]
@@ -224,6 +225,7 @@ def test_a_model_belongs_to_who_saved_it_and_to_the_teacher(
     assert [e.value for e in ben.error] == [t("es", "train.name_taken", name="mine")]
     assert not [b for b in ben.button if b.key == "tr_replace"]
     ana.button(key="tr_save").click().run()  # Ana again: she may replace her own, on purpose
+    assert [i.value for i in ana.info] == [t("es", "train.replace_offer", name="mine")]
     ana.button(key="tr_replace").click().run()
     assert [s.value for s in ana.success] == [t("es", "train.saved", name="mine")]
     assert saved_models(tmp_path / "models")[0]["version"] != first

@@ -151,9 +151,18 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
     st.subheader(t(lang, "quickdraw.replay_title"))
     st.markdown(t(lang, "quickdraw.replay_text"))
     numbers = list(range(1, min(len(drawings), GRID_MAX) + 1))
-    default = [drawings.index(picked) + 1]
-    chosen = pick_many(lang, t(lang, "quickdraw.replay_pick"), numbers, default=default,
-                       most=4, key="qd_replay")  # fmt: skip
+    position = drawings.index(picked) + 1
+    before = st.session_state.get("qd_replay_picked")
+    earlier = st.session_state.get("qd_replay", [])
+    if any(n not in numbers for n in earlier):  # fewer drawings after a filter
+        st.session_state["qd_replay"] = [n for n in earlier if n in numbers]
+    if before != position:  # a drawing picked in the grid or the number box is replayed first,
+        # in place of the one picked before; drawings added by hand stay beside it
+        kept = [n for n in st.session_state.get("qd_replay", []) if n not in (before, position)]
+        st.session_state["qd_replay"] = [position, *kept][:4]
+        st.session_state["qd_replay_picked"] = position
+    chosen = pick_many(lang, t(lang, "quickdraw.replay_pick"), numbers, most=4,
+                       key="qd_replay")  # fmt: skip
     speed = st.select_slider(t(lang, "quickdraw.speed"), [0.5, 1.0, 2.0, 4.0], value=1.0,
                              format_func=lambda s: f"× {number(lang, s)}",
                              key="qd_speed")  # fmt: skip

@@ -46,11 +46,13 @@ def save_section(lang: str) -> None:
     if result is None:
         return
     left, right = st.columns([3, 1])
-    name = left.text_input(t(lang, "train.name_model"), "my-doodles", key="tr_name").strip()
+    default = t(lang, "train.default_name")
+    name = left.text_input(t(lang, "train.name_model"), default, key="tr_name").strip()
     owner = session_owner()
-    replace = st.session_state.get("tr_replace_offer") == name and st.button(
-        t(lang, "train.replace_mine", name=name), key="tr_replace"
-    )
+    offered = st.session_state.get("tr_replace_offer") == name
+    if offered:  # after a save refused because the name is one's own model's: say why
+        st.info(t(lang, "train.replace_offer", name=escape_markdown(name)))
+    replace = offered and st.button(t(lang, "train.replace_mine", name=name), key="tr_replace")
     if right.button(t(lang, "train.save"), key="tr_save") or replace:
         try:
             save_model(result, folder, name, replace=bool(replace), owner=owner)

@@ -18,7 +18,7 @@ from core.models.registry import TASKS, TaskSpec
 from core.tasks.code_snippets import STEPS_OPTIONS, steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui import lesson_views
-from core.ui.page import page_start
+from core.ui.page import escape_markdown, page_start
 from core.ui.pickers import image_picker, model_picker, waiting_key
 from core.ui.runs import run_cached
 from core.ui.tables import models_table
@@ -78,7 +78,8 @@ def code_expander(
 ) -> None:
     """The Python that reproduces the result, with the page's image, model and options: with
     `pipeline()`, then (given the run's `result`) the same three steps written out."""
-    with st.expander(t(lang, "task_page.code_title"), expanded=expanded):
+    title = t(lang, "task_page.code_title", model=escape_markdown(ref.id))  # one per model
+    with st.expander(title, expanded=expanded):
         st.markdown(t(lang, "steps.code_pipeline"))
         st.code(task_code(ref, image, task.snippet(*options), lang), language="python")
         if result is not None and result.run.auto_class:
