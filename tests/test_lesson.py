@@ -68,6 +68,9 @@ def test_a_task_page_links_the_hub_its_tasks_page_and_the_drawing_pages(local_mo
     urls = [button.proto.url for button in at.get("link_button")]
     assert "https://huggingface.co/tasks/image-classification" in urls
     assert "https://huggingface.co/models?pipeline_tag=image-classification" in urls
+    assert "https://huggingface.co/docs/transformers/tasks/image_classification" in urls
+    imagenet = "(https://huggingface.co/datasets/ILSVRC/imagenet-1k)"
+    assert any(imagenet in m.value for m in at.markdown)
     pages = [link.proto.page for link in at.get("page_link")]
     assert {"Quick_Draw_Explorer", "Pictionary", "Train_Your_Own"} <= set(pages)
 
@@ -137,3 +140,12 @@ def test_imagenet_s_dog_breeds_are_counted_from_its_labels(lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_training_question_names_the_chart_by_its_own_title(lang):
     assert t(lang, "train.runs_title") in t(lang, "questions.train.2.answer")
+
+
+def test_the_depth_page_does_not_say_its_labels_stay_in_english(local_models):
+    """Depth models answer with numbers: no class name to keep in English."""
+    at = open_page("3_Depth_Estimation", "es-ES", timeout=120)
+    captions = [c.value for c in at.caption]
+    assert t("es", "lesson.labels_in_english") not in captions
+    at = open_page("2_Object_Detection", "es-ES", timeout=120)
+    assert t("es", "lesson.labels_in_english") in [c.value for c in at.caption]

@@ -48,6 +48,11 @@ class TaskSpec:
     # tensor of the same shape (classifiers resize to a square; the others keep the aspect
     # ratio, so their inputs cannot be stacked). See core/models/runner.py.
     batchable: bool = False
+    # Further reading: the task's training sets on the Hub (dataset ids) and the transformers
+    # task guide (a page under huggingface.co/docs/transformers/tasks/).
+    datasets: tuple[str, ...] = ()
+    guide: str = ""
+    names_classes: bool = True  # its models answer with class names (depth models do not)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ TASKS: dict[str, TaskSpec] = {
             architectures=("MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
             input_side=300,
             batchable=True,
+            datasets=("ILSVRC/imagenet-1k",),
+            guide="image_classification",
         ),
         TaskSpec(
             id="object-detection",
@@ -115,6 +122,8 @@ TASKS: dict[str, TaskSpec] = {
             snippet=detection_snippet,
             architectures=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",),
             input_side=600,
+            datasets=("detection-datasets/coco",),
+            guide="object_detection",
         ),
         TaskSpec(
             id="depth-estimation",
@@ -127,6 +136,9 @@ TASKS: dict[str, TaskSpec] = {
             snippet=depth_snippet,
             architectures=("MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES",),
             input_side=518,
+            datasets=("sayakpaul/nyu_depth_v2",),
+            guide="monocular_depth_estimation",
+            names_classes=False,
         ),
         TaskSpec(
             id="image-segmentation",
@@ -144,6 +156,8 @@ TASKS: dict[str, TaskSpec] = {
                 "MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES",
             ),
             input_side=360,
+            datasets=("zhoubolei/scene_parse_150", "detection-datasets/coco"),
+            guide="semantic_segmentation",
         ),
     )
 }

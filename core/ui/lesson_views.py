@@ -42,7 +42,8 @@ def datasets(lang: str, task: TaskSpec) -> None:
     """What the task's training sets contain, and why a model names only their classes."""
     st.header(t(lang, "lesson.datasets_title"))
     st.markdown(t(lang, f"{task.lesson}.datasets"))
-    st.caption(t(lang, "lesson.labels_in_english"))
+    if task.names_classes:  # depth models answer with numbers, not names
+        st.caption(t(lang, "lesson.labels_in_english"))
 
 
 def further(lang: str, task: TaskSpec) -> None:
@@ -53,8 +54,14 @@ def further(lang: str, task: TaskSpec) -> None:
         (t(lang, "lesson.tasks_page", task=name), f"{HUB}/tasks/{task.id}"),
         (t(lang, "lesson.all_models", task=name), f"{HUB}/models?pipeline_tag={task.id}"),
     ]
+    if task.guide:
+        guide = f"{HUB}/docs/transformers/tasks/{task.guide}"
+        links.append((t(lang, "lesson.task_guide", task=name), guide))
     for label, url in links:
         st.link_button(label, url, icon=":material/open_in_new:")
+    if task.datasets:
+        sets = " · ".join(f"[{d}]({HUB}/datasets/{d})" for d in task.datasets)
+        st.markdown(t(lang, "lesson.datasets_on_hub", datasets=sets))
     cards = " · ".join(f"[{m.id}]({m.card_url})" for m in MODELS.values() if m.task == task.id)
     st.markdown(t(lang, "lesson.model_cards", cards=cards))
 
