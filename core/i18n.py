@@ -47,18 +47,39 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 # CLDR's minimumGroupingDigits: Spanish groups thousands only from five digits on ("1380",
-# "12.345"), a rule Babel's formatting does not apply by itself.
+# "12 345"), a rule Babel's formatting does not apply by itself.
 _MIN_GROUPING = {"es": 2}
 
 
+# Spanish groups thousands with a space, as the RAE's spelling rules ask and as the lesson's texts
+# write them ("118 000"), not with CLDR's dot; a no-break space, so that a number never breaks
+# over two lines.
+_GROUP = {"es": "\u00a0"}
+
+
 def number(lang: str, value: float, decimals: int | None = None) -> str:
-    """`value` as the student writes numbers: "0,83", "1380" and "12.345" in Spanish; `decimals`
-    fixed (rounded), or as many as the value has when None."""
+    """`value` as the student writes numbers: "0,83", "1380" and "12 345" in Spanish (a no-break
+    space); `decimals` fixed (rounded), or as many as the value has when None."""
     grouped = abs(value) >= 10 ** (3 + _MIN_GROUPING.get(lang, 1) - 1)
     if decimals is None:
-        return babel_numbers.format_decimal(value, locale=lang, group_separator=grouped)
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return babel_numbers.format_decimal(value, format=pattern, locale=lang, group_separator=grouped)
+        text = babel_numbers.format_decimal(value, locale=lang, group_separator=grouped)
+    else:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        text = babel_numbers.format_decimal(
+            value, format=pattern, locale=lang, group_separator=grouped
+        )
+    if grouped and lang in _GROUP:
+        text = text.replace(babel_numbers.get_group_symbol(lang), _GROUP[lang])
+    return text
+
+
+def day(lang: str, iso: str) -> str:
+    """A date written "2017-01-28" as the student reads dates: "28 ene 2017", "Jan 28, 2017"."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    return format_date(date.fromisoformat(iso[:10]), format="medium", locale=lang)
 
 
 def significant(lang: str, value: float, digits: int = 3) -> str:

@@ -80,7 +80,7 @@ def test_an_error_knows_its_reason_and_refuses_one_its_family_lacks():
         ("es", 0.8333, 2, "0,83"),
         ("en", 0.8333, 2, "0.83"),
         ("es", 1380, None, "1380"),  # Spanish groups thousands from five digits on
-        ("es", 123202, None, "123.202"),
+        ("es", 123202, None, "123\u00a0202"),  # a no-break space, as the RAE writes it
         ("en", 123202, None, "123,202"),
         ("es", 1.25, None, "1,25"),
     ],

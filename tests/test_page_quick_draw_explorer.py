@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.i18n import t, tn
+from core.i18n import day, t, tn
 from core.quickdraw.charts import GRID_CELL, WORLD_SHAPES_URL
 from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_counts, country_name, drawings_table
@@ -60,6 +60,7 @@ def test_explorer_loads_a_category_and_shows_details(explorer):
     shown = metrics(at)
     assert shown["Country"] == country_name(first.countrycode, "en")
     assert shown["Points"] == str(first.points)
+    assert shown[t("en", "quickdraw.date")] == day("en", first.timestamp)  # "Jan 28, 2017"
     assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
     assert shown["Recognised"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
     (frame,) = plotly_specs(at)[0]["layout"]["shapes"]  # the picked thumbnail, framed

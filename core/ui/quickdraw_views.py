@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.config import settings
-from core.i18n import number, percent, t
+from core.i18n import day, number, percent, t
 from core.quickdraw.charts import (
     WORLD_SHAPES_URL,
     distribution,
@@ -132,7 +132,7 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
     )
     facts = (
         (t(lang, "quickdraw.country"), country_name(drawing.countrycode, lang)),
-        (t(lang, "quickdraw.date"), drawing.timestamp[:10]),
+        (t(lang, "quickdraw.date"), day(lang, drawing.timestamp) if drawing.timestamp else "—"),
         (t(lang, "quickdraw.strokes"), len(drawing.strokes)),
         (t(lang, "quickdraw.points"), drawing.points),
         (t(lang, "quickdraw.duration"), seconds),
