@@ -29,10 +29,10 @@ lang = page_start("diagnostics.name")
 st.title(t(lang, "diagnostics.title"))
 st.markdown(t(lang, "diagnostics.intro"))
 
-columns = st.columns(len(versions()) + 1)
-for column, (name, version) in zip(columns, versions().items()):
-    column.metric(name, version)
-columns[-1].metric(t(lang, "diagnostics.device"), pick_device(settings().device))
+facts = [*versions().items(), (t(lang, "diagnostics.device"), pick_device(settings().device))]
+cells = [*st.columns(3), *st.columns(3)]  # two rows: "2.14.1+cu130" needs the room
+for cell, (name, value) in zip(cells, facts):
+    cell.metric(name, value)
 
 st.header(t(lang, "diagnostics.backend_title"))
 backend = shared_backend().status()
@@ -77,7 +77,7 @@ if loaded:
         }
         for entry in reversed(loaded)
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="diag_models")
+    st.table(pd.DataFrame(rows).set_index(t(lang, "models.col_model")))  # its sentences wrap
 else:
     st.info(t(lang, "diagnostics.no_models"))
 if st.button(t(lang, "diagnostics.free"), key="diag_free", disabled=not loaded):
@@ -136,6 +136,7 @@ st.dataframe(
 st.header(t(lang, "diagnostics.network_title"))
 if st.button(t(lang, "diagnostics.check"), key="diag_check"):
     for result in network():
-        (st.success if result.ok else st.error)(reach_note(lang, result))
+        offline = result.kind == "offline_mode"  # the teacher's choice, not a fault
+        (st.success if result.ok else st.info if offline else st.error)(reach_note(lang, result))
 
 check_understanding(lang, "diagnostics")
