@@ -234,3 +234,20 @@ def test_a_model_belongs_to_who_saved_it_and_to_the_teacher(
     teacher.button(key="tr_delete").click().run()
     teacher.button(key="tr_delete_yes").click().run()
     assert saved_models(tmp_path / "models") == []
+
+
+def test_the_most_confused_pairs_are_named_once_per_row(quick_result, tmp_path, monkeypatch):
+    """Each pair's name is one line above its drawings: under 56-pixel drawings a caption each
+    broke mid-word ("manzan / a")."""
+    import numpy as np
+
+    from core.quickdraw.formats import word_in
+
+    at = _student(quick_result, tmp_path, monkeypatch)
+    wrong = quick_result.validation_labels != quick_result.validation_predictions
+    assert wrong.any()  # one epoch on 100 drawings each: some mistakes to show
+    truth = quick_result.config.words[int(quick_result.validation_labels[np.argmax(wrong)])]
+    lines = [m.value for m in at.markdown if "→" in m.value]
+    assert any(line.startswith(word_in("es", truth)) for line in lines)
+    captions = [img.caption for element in at.get("imgs") for img in element.proto.imgs]
+    assert not any("→" in caption for caption in captions)

@@ -112,7 +112,8 @@ def lesson_end(lang: str, task: TaskSpec) -> None:
 def models_section(lang: str, task: TaskSpec) -> None:
     """The registry's facts on the task's models."""
     st.header(t(lang, "models.table_title"))
-    card = st.column_config.LinkColumn(display_text=t(lang, "models.card_link"), width="small")
+    # "medium": at "small" the column's own name was cut ("Ficha del m…") at 1280 pixels
+    card = st.column_config.LinkColumn(display_text=t(lang, "models.card_link"), width="medium")
     narrow = ("models.col_params", "models.col_download", "models.col_licence")
     st.dataframe(
         models_table(lang, task.id),

@@ -229,8 +229,9 @@ def show_result(lang: str) -> None:
             )
             examples = [255 - image for image in result.validation_images[mask][:8]]
             names = {"truth": word_in(lang, truth), "guess": word_in(lang, guess)}
-            label = t(lang, "train.confused", **names)
-            st.image(examples, width=56, caption=[label] * len(examples))
+            # one line for the row: a caption under each 56-pixel drawing broke mid-word
+            st.markdown(t(lang, "train.confused", **names))
+            st.image(examples, width=56)
             st.caption(tn(lang, "train.confused_count", count, **names))
 
 
