@@ -16,9 +16,12 @@ st.header(t(lang, "home.task_title"))
 st.markdown(t(lang, "home.task_text"))
 
 st.header(t(lang, "home.tasks_title"))
-columns = st.columns(2)
-for index, task in enumerate(TASKS.values()):
-    with columns[index % 2].container(border=True):
+tasks = list(TASKS.values())
+# a row of two cards at a time: on a phone the rows stack in the sidebar's order (two columns
+# of cards stacked the first column's cards, then the second's)
+cells = [cell for start in range(0, len(tasks), 2) for cell in st.columns(2)]
+for cell, task in zip(cells, tasks):
+    with cell.container(border=True):
         st.subheader(f"{task.icon} {t(lang, f'tasks.{task.id}.name')}")
         st.markdown(f"**{t(lang, 'home.input')}:** {t(lang, f'tasks.{task.id}.input')}")
         st.markdown(f"**{t(lang, 'home.output')}:** {t(lang, f'tasks.{task.id}.output')}")

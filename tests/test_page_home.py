@@ -38,3 +38,14 @@ def test_home_explains_tasks_and_links_existing_pages(locale, lang):
         (t(lang, "home.open_page", page=t(lang, "pictionary.name")), "Pictionary"),
         (t(lang, "home.open_page", page=t(lang, "diagnostics.name")), "Diagnostics"),
     ]
+
+
+def test_the_task_cards_stack_in_the_sidebar_s_order():
+    """On a phone Streamlit stacks columns one after the other: the page's element order (what
+    AppTest lists) is the order a phone shows, and it must be the tasks' (the sidebar's)."""
+    from core.models.registry import TASKS
+
+    at = open_page("0_Home_Page", "es-ES")
+    shown = [s.value for s in at.subheader]
+    expected = [f"{task.icon} {t('es', f'tasks.{task.id}.name')}" for task in TASKS.values()]
+    assert [s for s in shown if s in expected] == expected
