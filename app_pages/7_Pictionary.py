@@ -5,12 +5,19 @@ import streamlit as st
 from core.i18n import t
 from core.ui.lesson_views import check_understanding, part_of_classification
 from core.ui.page import page_start
-from core.ui.pictionary_views import choose_model, dogs_and_cats_tab, draw_tab, game_tab
+from core.ui.pictionary_views import (
+    choose_model,
+    dogs_and_cats_tab,
+    draw_tab,
+    game_tab,
+    in_a_game,
+)
 
 lang = page_start("pictionary.name")
 st.title(t(lang, "pictionary.title"))
-st.markdown(t(lang, "pictionary.intro"))
-part_of_classification(lang)
+if not in_a_game(lang):  # during a game the canvas comes first (on a phone, in sight)
+    st.markdown(t(lang, "pictionary.intro"))
+    part_of_classification(lang)
 
 ref, style = choose_model(lang)
 # Only the open tab runs: the dogs-and-cats model (346 MB) loads when its tab is opened.

@@ -553,6 +553,32 @@ def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
     page.close()
 
 
+def test_a_round_s_canvas_is_in_sight_on_a_phone(chromium_browser, app_url):
+    """At 390 × 844 (columns stack): when a round starts, the word, the clock and the whole
+    canvas are on the first screen; the guesses come under the canvas."""
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844},
+                                     is_mobile=True, has_touch=True)  # fmt: skip
+    page.goto(f"{app_url}/Pictionary")
+    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click(timeout=60_000)
+    page.get_by_role("button", name=t("es", "pictionary.play")).click(timeout=60_000)
+    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
+    layout = None
+    for _ in range(6):  # a round lasts 3 s here: read the layout in one go, within a round
+        ready.click(timeout=30_000)
+        page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
+        told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
+        layout = page.evaluate(ROUND_LAYOUT, [told, t("es", "pictionary.play")])
+        if layout:
+            break
+    assert layout, "no round's canvas was seen"
+    canvas_top, canvas_bottom, word_top, play_buttons = layout
+    assert page.evaluate("window.scrollY") == 0  # nothing scrolled: the first screen
+    assert word_top < canvas_top and canvas_bottom <= 844
+    assert play_buttons == 0
+    page.screenshot(path=str(ROOT / "test-results" / "pictionary-round-phone.png"))
+    page.close()
+
+
 def test_pictionary_game_to_its_summary(chromium_browser, app_url):
     page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 1600})
     page.goto(f"{app_url}/Pictionary")

@@ -139,6 +139,14 @@ def photo_classifier(lang: str, strokes) -> None:
                key="pic_photo_guesses")  # fmt: skip
 
 
+def in_a_game(lang: str) -> bool:
+    """The game's tab is open and a game is going on (a round or the card before one): the page
+    then leaves out its introduction, so that on a phone the canvas is in sight."""
+    game: Game | None = st.session_state.get("pic_game")
+    playing = game is not None and not game.finished
+    return playing and st.session_state.get("pic_tabs") == t(lang, "pictionary.tab_game")
+
+
 def game_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     """Six rounds of a few seconds each; then the drawings, what the AI said, and the score."""
     game: Game | None = st.session_state.get("pic_game")
@@ -176,17 +184,19 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
     current = game.current
     round_number = len(game.rounds)
     word = word_in(lang, current.word)
-    # The word and the clock beside the canvas, so the whole canvas fits a laptop's screen; in
-    # the first column, so a phone (where columns stack) shows them above the canvas. The
-    # guesses' room is kept from the start: the canvas never moves while the student draws.
+    # The word and the clock, the canvas, the guesses: side by side, so the whole canvas fits a
+    # laptop's screen; in this order, so a phone (where columns stack) shows the word and the
+    # clock, then the canvas, then the guesses under it. The guesses' room is kept from the
+    # start: nothing moves while the student draws.
     with slot.container():
-        told, drawing = st.columns([2, 3])
+        told, drawing, guessed = st.columns([2, 3, 2])
     with told:
         st.subheader(t(lang, "pictionary.draw_word", word=word, number=round_number,
                        rounds=ROUNDS))  # fmt: skip
         remaining = game.remaining(now)
         st.progress(remaining / game.round_seconds, text=t(lang, "pictionary.seconds_left",
                                                            seconds=round(remaining)))  # fmt: skip
+    with guessed:
         guesses = st.container(height=GUESSES_HEIGHT, border=False)
     with drawing:
         drawn = _canvas(f"pic_game_canvas_{round_number}")
