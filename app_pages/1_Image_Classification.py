@@ -17,17 +17,22 @@ from core.ui.tables import comparison_table
 
 task, lang = task_page.start("image-classification")
 
-# Input and controls on the left, the photo and the answers on the right: on a 1280 × 800
-# laptop the result is in the first screen.
+# The photos on the left, the photo chosen and the answers on the right, the models under the
+# photos: on a 1280 × 800 laptop the result is in the first screen, and on a phone (where
+# columns stack) the photo and the answers come right after the photos tapped, the models
+# after them (they came between, and a tap showed no change in sight).
 left, right = st.columns([2, 3])
+models, _ = st.columns([2, 3])
 with left:
-    image, refs = task_page.choose_input_and_models(lang, task, "cls", multiple=True)
-    top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
+    image = task_page.choose_input(lang, task, "cls")
+with models:
+    refs = task_page.choose_models(lang, task, "cls", True, "classification.models_title")
 task_page.waiting_for_a_model(lang, "cls", image, right)
 results = []
 with right:
     if image is not None:
         show_input(lang, image, shown_width=280)
+    top_k = st.slider(t(lang, "classification.top_k"), 1, TOP_K_MAX, 5, key="cls_top_k")
     if image is not None and refs:
         st.subheader(t(lang, "classification.results_title"))
         # One model under another: side by side, five models left each chart too narrow for

@@ -74,12 +74,12 @@ def number(lang: str, value: float, decimals: int | None = None) -> str:
 
 
 def day(lang: str, iso: str) -> str:
-    """A date written "2017-01-28" as the student reads dates: "28 ene 2017", "Jan 28, 2017"."""
+    """A date written "2017-01-28" as the student reads dates: "28 de enero de 2017"."""
     from datetime import date
 
     from babel.dates import format_date
 
-    return format_date(date.fromisoformat(iso[:10]), format="medium", locale=lang)
+    return format_date(date.fromisoformat(iso[:10]), format="long", locale=lang)
 
 
 def significant(lang: str, value: float, digits: int = 3) -> str:

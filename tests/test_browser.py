@@ -239,6 +239,33 @@ def test_a_phone_gets_the_photos_then_the_controls_then_the_result(
     page.close()
 
 
+def test_classification_on_a_phone(chromium_browser, app_url, local_models):
+    """At 390 × 844: a tapped thumbnail shows it is chosen where it was tapped; the photo and
+    the answers come right after the photos (the models after them); long ImageNet names
+    leave the bars most of the chart's width."""
+    from playwright.sync_api import expect
+
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844},
+                                     is_mobile=True, has_touch=True)  # fmt: skip
+    page.goto(f"{app_url}/Image_Classification")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.locator(".st-key-cls_thumb_coffee button").last.tap()  # (a tooltip wraps it in two)
+    code = page.locator("[data-testid='stCode']", has_text="data.coffee()")
+    code.first.wait_for(state="attached", timeout=60_000)
+    thumb = page.locator(".st-key-cls_thumb_coffee [data-testid='stBaseButton-primary']").last
+    expect(thumb).to_have_count(1, timeout=10_000)
+    assert thumb.bounding_box()["y"] < 844  # the change is where the student tapped
+    gallery = page.locator("[class*='_gallery']").first.bounding_box()
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    models = page.get_by_role("heading", name=t("es", "classification.models_title"))
+    assert gallery["y"] < chart["y"] < models.bounding_box()["y"]
+    assert chart["y"] < 1.6 * 844  # was two screens down, under the models
+    plot = page.locator(".js-plotly-plot rect.nsewdrag").first.bounding_box()
+    assert plot["width"] >= 0.6 * chart["width"]  # the bars' room (30 % before)
+    page.screenshot(path=str(ROOT / "test-results" / "phone-classification.png"), full_page=True)
+    page.close()
+
+
 def test_pick_a_sample_photo_and_see_predictions(chromium_browser, app_url, local_models):
     # Tall enough to hold the results: Streamlit scrolls inside its own container.
     page = chromium_browser.new_page(locale="en-US", viewport={"width": 1280, "height": 2000})

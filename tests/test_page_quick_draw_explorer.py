@@ -60,7 +60,7 @@ def test_explorer_loads_a_category_and_shows_details(explorer):
     shown = metrics(at)
     assert shown["Country"] == country_name(first.countrycode, "en")
     assert shown["Points"] == str(first.points)
-    assert shown[t("en", "quickdraw.date")] == day("en", first.timestamp)  # "Jan 28, 2017"
+    assert shown[t("en", "quickdraw.date")] == day("en", first.timestamp)  # "January 28, 2017"
     assert shown["Drawing time"] == f"{first.duration_ms / 1000:.1f} s"
     assert shown["Recognised"] == f"{sum(d.recognized for d in cats()) / 10:.0%}"
     (frame,) = plotly_specs(at)[0]["layout"]["shapes"]  # the picked thumbnail, framed

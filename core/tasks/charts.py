@@ -19,6 +19,23 @@ from core.tasks.detection import Box, Detection
 DISPLAY_WIDTH = 800  # images are sent to the browser no wider than this
 
 
+LABEL_LINE = 18  # characters a line of a bar's name
+
+
+def short_label(label: str, width: int = LABEL_LINE, lines: int = 2) -> str:
+    """A class name on at most `lines` lines of about `width` characters (Plotly's "<br>"),
+    cut with "…" past them: "barrow, garden cart,<br>lawn cart, wheelbarrow"."""
+    import textwrap
+
+    wrapped = textwrap.wrap(label, width) or [label]
+    if len(wrapped) > lines:
+        wrapped = [
+            *wrapped[: lines - 1],
+            textwrap.shorten(" ".join(wrapped[lines - 1 :]), width, placeholder="…"),
+        ]
+    return "<br>".join(wrapped)
+
+
 def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str, lang: str = "en") -> go.Figure:
     """Horizontal bars in percent, the most probable class on top (numbers written for `lang`)."""
     labels = [p.label for p in predictions]
@@ -36,7 +53,15 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str, lang: str =
     )
     figure.update_layout(
         xaxis={"title": axis_title, "range": [0, 100], "ticksuffix": " %"},
-        yaxis={"autorange": "reversed", "automargin": True},
+        # ImageNet's names run long ("great white shark, white shark, man-eater, …"): shown on
+        # two short lines, so that a phone keeps room for the bars (the full name on hover)
+        yaxis={
+            "autorange": "reversed",
+            "automargin": True,
+            "tickmode": "array",
+            "tickvals": labels,
+            "ticktext": [short_label(label) for label in labels],
+        },
         height=80 + 34 * len(predictions),
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
     )

@@ -78,11 +78,13 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
     row = st.container(
         horizontal=True, gap="xsmall", vertical_alignment="bottom", key=f"{prefix}_gallery"
     )  # the buttons in line, photos of any shape
+    picked = st.session_state.get(f"{prefix}_sample", SAMPLE_PHOTOS[0].id)
     for sample in SAMPLE_PHOTOS:
         column = row.container(width=THUMBNAIL_WIDTH, gap=None)
         column.image(shown_image(sample_photo(sample.id), THUMBNAIL_WIDTH))
         column.button(
             sample.icon,
+            type="primary" if sample.id == picked else "secondary",  # the tap shows, in sight
             key=f"{prefix}_thumb_{sample.id}",
             help=t(lang, f"samples.{sample.id}"),
             on_click=_pick_sample,

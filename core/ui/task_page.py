@@ -40,10 +40,21 @@ def choose_input_and_models(
 ) -> tuple[InputImage | None, list[ModelRef]]:
     """ "1 · The image" and "2 · The model": the student's choices (widget keys start with
     `prefix`)."""
+    return choose_input(lang, task, prefix), choose_models(lang, task, prefix, multiple)
+
+
+def choose_input(lang: str, task: TaskSpec, prefix: str) -> InputImage | None:
+    """ "1 · The image": a sample photo, an upload or the camera."""
     st.subheader(t(lang, "input.title"))
-    image = image_picker(lang, prefix, task.id)
-    st.subheader(t(lang, "models.title"))
-    return image, model_picker(lang, task.id, prefix, multiple=multiple)
+    return image_picker(lang, prefix, task.id)
+
+
+def choose_models(
+    lang: str, task: TaskSpec, prefix: str, multiple: bool = False, title: str = "models.title"
+) -> list[ModelRef]:
+    """ "2 · The model" (or the page's `title`): the registry's models and a custom Hub id."""
+    st.subheader(t(lang, title))
+    return model_picker(lang, task.id, prefix, multiple=multiple)
 
 
 def waiting_for_a_model(lang: str, prefix: str, image: InputImage | None, where: Any) -> None:

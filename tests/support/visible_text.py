@@ -84,7 +84,14 @@ def vocabulary(lang: str) -> frozenset[str]:
     allowed |= {w for word in QUICKDRAW_WORDS for w in words(word_in(lang, word))}
     allowed |= {w for name in _country_names(lang) for w in words(name)}
     allowed |= {w for model_id in MODELS for w in words(model_id.replace("/", " "))}
+    allowed |= {w for month in _month_names(lang) for w in words(month)}  # dates, as CLDR writes
     return frozenset(allowed | PROPER_NAMES)
+
+
+def _month_names(lang: str) -> set[str]:
+    from babel.dates import get_month_names
+
+    return set(get_month_names("wide", locale=lang).values())
 
 
 def _country_names(lang: str) -> set[str]:
@@ -136,8 +143,15 @@ def _titles(table: dict) -> Iterator[str]:
         yield str(title.get("text", "") or "")
     elif isinstance(title, str):
         yield title
-    for key in ("ticktext",):
-        yield from (str(v) for v in table.get(key, []) or [])
+    # A tick's text that only shortens its value (a model's class name on two lines, as the
+    # bars' data holds it, `short_label`) is data, like the bars' own labels; any other is text.
+    from core.tasks.charts import short_label
+
+    values = table.get("tickvals", []) or []
+    for index, text in enumerate(table.get("ticktext", []) or []):
+        if index < len(values) and str(text) == short_label(str(values[index])):
+            continue
+        yield str(text)
 
 
 # Streamlit's frontend writes this in an empty multiselect given no placeholder of the page's.
