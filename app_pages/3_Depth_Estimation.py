@@ -28,7 +28,7 @@ if image is not None and refs:
         if result is not None:
             unit = t(lang, "depth.metres" if result.metric else "depth.relative")
             photo, depth_map = st.columns([2, 3])
-            photo.image(image.image, caption=t(lang, "depth.photo"))
+            photo.image(image.image, caption=t(lang, "depth.photo"), alt=t(lang, "depth.photo"))
             figure = depth_heatmap(result.depth, colour_map, unit)
             show_chart(lang, depth_map, figure, key="dep_map")
             kind = t(lang, "depth.kind_metric" if result.metric else "depth.kind_relative")
@@ -45,7 +45,9 @@ if image is not None and refs:
 task_page.lesson_section(lang, "depth.relative_title", "depth.relative_text")
 lesson_model = ModelRef("Intel/zoedepth-nyu-kitti", task.id)
 lesson_image = image or sample_photo("motorcycle")
-st.code(task_code(lesson_model, lesson_image, depth_snippet(), lang), language="python")
+st.code(
+    task_code(lesson_model, lesson_image, depth_snippet(), lang), language="python", wrap_lines=True
+)
 
 task_page.lesson_section(lang, "depth.truth_title", "depth.truth_text")
 if st.toggle(t(lang, "depth.truth_run"), key="dep_truth") and refs:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.i18n import t, tn
+from core.i18n import percent, t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
@@ -31,8 +31,11 @@ if image is not None and refs:
         if result is not None:
             labels = [share.label for share in result.shares()]
             hidden = pick_many(lang, t(lang, "segmentation.hide"), labels, key="seg_hidden")
+            shares = ", ".join(f"{share.label} {percent(lang, share.share)}"
+                               for share in result.shares()[:5])  # fmt: skip
             st.image(overlay(image.image, result.segments, set(hidden), opacity),
-                     output_format="JPEG")  # fmt: skip
+                     output_format="JPEG", alt=t(lang, "segmentation.overlay_alt",
+                                                 shares=shares or "—"))  # fmt: skip
             segments = tn(lang, "segmentation.segments", len(result.segments))
             classes = tn(lang, "segmentation.classes", len(labels))
             found = t(lang, "segmentation.found", segments=segments, classes=classes)

@@ -766,3 +766,62 @@ def test_diagnostics_shows_what_the_class_shares(chromium_browser, app_url):
     page.get_by_text(t("es", "diagnostics.trainings")).wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+# Accessibility: axe-core's WCAG 2.1 A and AA rules on every page, in both languages.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RESULTS = {path: result for path, result, _ in FIRST_SCREEN}  # what a task page draws
+AXE_PAGES = ["", "Image_Classification", "Object_Detection", "Depth_Estimation",
+             "Image_Segmentation", "Quick_Draw_Explorer", "Train_Your_Own", "Pictionary",
+             "Diagnostics"]  # fmt: skip
+RUN_AXE = """async (tags) => {
+    const found = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+    return found.violations.map(v => ({id: v.id, impact: v.impact,
+        where: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+}"""
+IMAGES_WITHOUT_TEXT = """() => [...document.querySelectorAll("img")]
+    .filter(img => img.offsetWidth > 0 && !(img.getAttribute("alt") || "").trim())
+    .map(img => img.outerHTML.slice(0, 120))"""
+
+
+def _axe_ready() -> None:
+    if not AXE.is_file():
+        message = "axe-core is not installed: run `npm ci` (package.json)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.mark.parametrize("locale", ["es-ES", "en-US"])
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_no_wcag_violation_on_any_page(chromium_browser, app_url, local_models, path, locale):
+    """axe-core (WCAG 2.1 A/AA) finds nothing once the page has drawn its result; the page's
+    language is the student's; every picture shown has a text alternative."""
+    _axe_ready()
+    page = chromium_browser.new_page(locale=locale, viewport={"width": 1280, "height": 800})
+    page.goto(f"{app_url}/{path}")
+    page.locator("h1").first.wait_for(timeout=60_000)
+    if path in RESULTS:
+        page.locator(RESULTS[path]).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the last elements of the run
+    lang = locale[:2]  # set by the page's script, once its run has reached the browser
+    page.wait_for_function("(lang) => document.documentElement.lang === lang", arg=lang)
+    assert page.evaluate(IMAGES_WITHOUT_TEXT) == []
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
+    assert violations == [], violations
+    page.close()
+
+
+def test_the_page_language_follows_the_selector(chromium_browser, app_url):
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 800})
+    page.goto(f"{app_url}/")
+    page.locator("h1").first.wait_for(timeout=60_000)
+    language = "(lang) => document.documentElement.lang === lang"
+    page.wait_for_function(language, arg="es", timeout=10_000)  # Streamlit writes "en" first
+    page.get_by_role("combobox", name="🌐 Idioma · Language").click()
+    page.get_by_role("option", name="English").click()
+    page.get_by_role("heading", name=t("en", "home.title")).wait_for(timeout=30_000)
+    page.wait_for_function(language, arg="en", timeout=10_000)
+    page.close()

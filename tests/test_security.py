@@ -83,8 +83,12 @@ def test_no_page_renders_html():
             html_flag = any(k.arg == "unsafe_allow_html" for k in call.keywords)
             if html_flag or name.endswith(("st.html", "components.html", "v1.html")):
                 found.append(f"{path.parent.name}/{path.name} {name}({ast.unparse(call.args[0])})")
-    # The one exception: the stylesheet that redraws Streamlit's own English texts.
-    assert found == ["ui/page.py st.html(style)"]
+    # The exceptions: the stylesheets (Streamlit's own English texts redrawn, contrast, focus)
+    # and the script that sets the page's language to one of the app's own codes.
+    assert found == [
+        "ui/page.py st.html(ACCESSIBLE_STYLE + streamlit_texts_style(lang))",
+        "ui/page.py st.html(page_language_script(lang))",
+    ]
 
 
 def test_the_one_stylesheet_holds_only_catalogue_texts_escaped():

@@ -74,7 +74,8 @@ def closed_set(lang: str) -> None:
         photo = sample_photo(CLOSED_SET_PHOTO)
         left, right = st.columns([1, 2])
         picture = shown_image(photo, WIDEST_SHOWN)
-        left.image(picture, caption=t(lang, f"samples.{CLOSED_SET_PHOTO}"))
+        name = t(lang, f"samples.{CLOSED_SET_PHOTO}")
+        left.image(picture, caption=name, alt=name)
         result = run_cached(lang, ModelRef(DOGS_AND_CATS, TASKS["image-classification"].id), photo)
         if result is not None:
             best = result.predictions[0]

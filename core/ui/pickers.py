@@ -81,7 +81,8 @@ def sample_gallery(lang: str, prefix: str) -> InputImage:
     picked = st.session_state.get(f"{prefix}_sample", SAMPLE_PHOTOS[0].id)
     for sample in SAMPLE_PHOTOS:
         column = row.container(width=THUMBNAIL_WIDTH, gap=None)
-        column.image(shown_image(sample_photo(sample.id), THUMBNAIL_WIDTH))
+        name = t(lang, f"samples.{sample.id}")
+        column.image(shown_image(sample_photo(sample.id), THUMBNAIL_WIDTH), alt=name)
         column.button(
             sample.icon,
             type="primary" if sample.id == picked else "secondary",  # the tap shows, in sight
@@ -121,7 +122,7 @@ def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> 
     label = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
     caption = t(lang, "input.caption", name=label, width=width, height=height)
     picture = shown_image(image, shown_width or WIDEST_SHOWN)
-    st.image(picture, caption=caption, width=shown_width or "stretch")
+    st.image(picture, caption=caption, width=shown_width or "stretch", alt=caption)
     if image.drafted:
         original_width, original_height = image.original_size
         st.caption(

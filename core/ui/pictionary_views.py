@@ -117,8 +117,8 @@ def draw_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
         if not strokes:
             st.info(t(lang, "pictionary.start_drawing"))
             return
-        st.image(model_sees(strokes, style), width=112,
-                 caption=t(lang, "pictionary.model_sees", size=style.size))  # fmt: skip
+        sees = t(lang, "pictionary.model_sees", size=style.size)
+        st.image(model_sees(strokes, style), width=112, caption=sees, alt=sees)
         result = _guesses(lang, ref, style, strokes)
         if result is not None:
             _bars(lang, result, "pic_guesses")
@@ -233,7 +233,8 @@ def summary(lang: str, game: Game) -> None:
     for column, round_ in zip(st.columns(ROUNDS), game.rounds):
         with column:
             picture = 255 - to_bitmap(round_.strokes, 96)
-            st.image(picture, caption=word_in(lang, round_.word))
+            word = word_in(lang, round_.word)
+            st.image(picture, caption=word, alt=t(lang, "pictionary.drawing_alt", word=word))
             if round_.guessed:
                 st.success(t(lang, "pictionary.found", seconds=round_.seconds))
             else:
@@ -246,12 +247,13 @@ def dogs_and_cats_tab(lang: str) -> None:
     """The lesson's own Pictionary: an image in, dog or cat out, with both probabilities."""
     st.markdown(t(lang, "pictionary.gradio_note"))
     with st.expander(t(lang, "pictionary.gradio_script")):
-        st.code(gradio_pictionary(DOGS_AND_CATS.id, lang), language="python")
+        st.code(gradio_pictionary(DOGS_AND_CATS.id, lang), language="python", wrap_lines=True)
     image = image_picker(lang, "pic_dc", TASK)
     if image is None:
         return
     left, right = st.columns(2)
-    left.image(image.image)
+    name = t(lang, f"samples.{image.name}") if image.source == "sample" else image.name
+    left.image(image.image, alt=name)
     result = run_cached(lang, DOGS_AND_CATS, image)
     if result is not None:
         with right:

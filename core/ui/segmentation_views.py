@@ -73,8 +73,12 @@ def metrics_playground(lang: str) -> None:
         for name in CLASSES
     )
     pictures = st.columns(2)
-    pictures[0].image(_picture(truth), caption=t(lang, "segmentation.scene_truth"))
-    pictures[1].image(_picture(predicted), caption=t(lang, "segmentation.scene_prediction"))
+    for where, grid, key in (
+        (pictures[0], truth, "scene_truth"),
+        (pictures[1], predicted, "scene_prediction"),
+    ):
+        told = t(lang, f"segmentation.{key}")
+        where.image(_picture(grid), caption=told, alt=f"{told}: {names}")
     st.caption(names)
     found = scores(predicted, truth)
     rows = [

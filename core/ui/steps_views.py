@@ -35,7 +35,8 @@ def classification_steps(
     left, right = st.columns([1, 2])
     key = ("model_input", result.run.model_id, image.digest)  # encoded once for the class
     picture = shared_results().get_or_compute(key, lambda: shown_png(steps.model_input))
-    left.image(picture, caption=t(lang, "steps.model_sees", width=width, height=height))
+    sees = t(lang, "steps.model_sees", width=width, height=height)
+    left.image(picture, caption=sees, alt=sees)
     right.markdown(
         t(
             lang,

@@ -92,12 +92,14 @@ def code_expander(
     title = t(lang, "task_page.code_title", model=escape_markdown(ref.id))  # one per model
     with st.expander(title, expanded=expanded):
         st.markdown(t(lang, "steps.code_pipeline"))
-        st.code(task_code(ref, image, task.snippet(*options), lang), language="python")
+        st.code(
+            task_code(ref, image, task.snippet(*options), lang), language="python", wrap_lines=True
+        )  # no sideways scrolling a keyboard cannot reach
         if result is not None and result.run.auto_class:
             st.markdown(t(lang, "steps.code_steps"))
             named = dict(zip(STEPS_OPTIONS[task.id], options))
             code = steps_code(ref, image, result.run.auto_class, lang, **named)
-            st.code(code, language="python")
+            st.code(code, language="python", wrap_lines=True)
 
 
 def lesson_section(lang: str, title_key: str, text_key: str) -> None:
