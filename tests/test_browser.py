@@ -811,7 +811,25 @@ def test_no_wcag_violation_on_any_page(chromium_browser, app_url, local_models, 
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(RUN_AXE, WCAG_TAGS)
     assert violations == [], violations
+    if lang == "es":  # Streamlit's own controls named in Spanish too, for a screen reader
+        assert _english_labels(page) == []
     page.close()
+
+
+LABELS = """() => [...document.querySelectorAll("[aria-label],[title],[placeholder]")]
+    .flatMap(el => ["aria-label", "title", "placeholder"].map(a => el.getAttribute(a)))
+    .concat([...document.querySelectorAll("a, button")].map(el => el.textContent.trim()))
+    .filter(Boolean)"""
+
+
+def _english_labels(page) -> list[str]:
+    """The labels on the page that are Streamlit's English ("Fullscreen", "Remove gato")."""
+    from core.i18n import catalogue
+
+    english = {k: v for k, v in catalogue("en").items() if k.startswith("streamlit_labels.")}
+    exact = {v for k, v in english.items() if not k.endswith("_prefix")}
+    prefixes = tuple(v for k, v in english.items() if k.endswith("_prefix"))
+    return [v for v in page.evaluate(LABELS) if v in exact or v.startswith(prefixes)]
 
 
 def test_the_page_language_follows_the_selector(chromium_browser, app_url):

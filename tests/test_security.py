@@ -87,7 +87,7 @@ def test_no_page_renders_html():
     # and the script that sets the page's language to one of the app's own codes.
     assert found == [
         "ui/page.py st.html(ACCESSIBLE_STYLE + streamlit_texts_style(lang))",
-        "ui/page.py st.html(page_language_script(lang))",
+        "ui/page.py st.html(page_script(lang))",
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from core.config import settings
-from core.i18n import LANGUAGES, language_from_locale, number, separators, t, tn
+from core.i18n import LANGUAGES, catalogue, language_from_locale, number, separators, t, tn
 from core.models.registry import HOME, all_pages, page_icon
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
@@ -79,11 +80,68 @@ ACCESSIBLE_STYLE = (
 )
 
 
-def page_language_script(lang: str) -> str:
-    """The script that sets `<html lang>` to `lang` (a key of `LANGUAGES` only)."""
+# Rewrites what Streamlit's own controls say to a screen reader (aria-label, title, placeholder:
+# "Fullscreen", "Remove gato", "Download as CSV"…) and its skip link, from one language's words
+# to the page's, now and whenever the page changes. Installed once; a later run (another
+# language) only swaps the words.
+_LABELS_SCRIPT = """
+(() => {
+  const words = %s;
+  if (window.vtlLabels) { window.vtlLabels.words = words; window.vtlLabels.fix(); return; }
+  const state = {words};
+  const turn = (value) => {
+    const {exact, prefixes} = state.words;
+    if (Object.hasOwn(exact, value)) return exact[value];
+    for (const [from, to] of prefixes) {
+      if (value.startsWith(from)) return to + value.slice(from.length);
+    }
+    return null;
+  };
+  state.fix = () => {
+    for (const el of document.querySelectorAll("[aria-label],[title],[placeholder]")) {
+      for (const name of ["aria-label", "title", "placeholder"]) {
+        const value = el.getAttribute(name);
+        const turned = value && turn(value);
+        if (turned && turned !== value) el.setAttribute(name, turned);
+      }
+    }
+    for (const el of document.querySelectorAll("a, button")) {
+      if (el.children.length) continue;
+      const turned = turn(el.textContent.trim());
+      if (turned) el.textContent = turned;
+    }
+  };
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; state.fix(); });
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             attributeFilter: ["aria-label", "title", "placeholder"]});
+  window.vtlLabels = state;
+  state.fix();
+})();
+"""
+
+
+def page_script(lang: str) -> str:
+    """The page's script: `<html lang>` set to `lang` (a key of `LANGUAGES` only), and Streamlit's
+    own labels in `lang` (from the catalogues' `streamlit_labels`, never anything a student
+    typed)."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
-    return f"<script>document.documentElement.lang = {lang!r};</script>"
+    exact, prefixes = {}, []
+    for key in (k.removeprefix("streamlit_labels.") for k in catalogue(lang)
+                if k.startswith("streamlit_labels.")):  # fmt: skip
+        for other in (o for o in LANGUAGES if o != lang):
+            pair = (t(other, f"streamlit_labels.{key}"), t(lang, f"streamlit_labels.{key}"))
+            if key.endswith("_prefix"):
+                prefixes.append(pair)
+            else:
+                exact[pair[0]] = pair[1]
+    words = json.dumps({"exact": exact, "prefixes": prefixes}).replace("</", "<\\/")
+    language = json.dumps(lang)
+    return f"<script>document.documentElement.lang = {language};{_LABELS_SCRIPT % words}</script>"
 
 
 def streamlit_texts_style(lang: str) -> str:
@@ -111,9 +169,9 @@ def page_start(title_key: str) -> str:
     st.session_state["lang_choice"] = lang
     st.html(ACCESSIBLE_STYLE + streamlit_texts_style(lang))  # stylesheets: no block on the page
     # The page's language is the student's (`<html lang>`): Streamlit writes "en" on every page,
-    # and a screen reader would read the Spanish lesson with an English voice. The script holds
-    # one of the app's own language codes, never anything a student typed.
-    st.html(page_language_script(lang), unsafe_allow_javascript=True)
+    # and a screen reader would read the Spanish lesson with an English voice; Streamlit's own
+    # controls are named in it too. The script holds only the app's own codes and catalogue texts.
+    st.html(page_script(lang), unsafe_allow_javascript=True)
     st.sidebar.selectbox(
         "🌐 Idioma · Language",
         options=list(LANGUAGES),

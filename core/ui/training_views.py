@@ -231,7 +231,8 @@ def show_result(lang: str) -> None:
             names = {"truth": word_in(lang, truth), "guess": word_in(lang, guess)}
             # one line for the row: a caption under each 56-pixel drawing broke mid-word
             st.markdown(t(lang, "train.confused", **names))
-            st.image(examples, width=56, alt=t(lang, "train.confused_alt", **names))
+            alt = t(lang, "train.confused_alt", **names)
+            st.image(examples, width=56, alt=[alt] * len(examples))
             st.caption(tn(lang, "train.confused_count", count, **names))
 
 

@@ -166,7 +166,7 @@ def visible_texts(at: AppTest) -> Iterator[str]:
             continue
         if getattr(proto, "id", "").endswith(tuple(f"-{k}" for k in BILINGUAL_KEYS)):
             continue
-        if kind == "html" and proto.body.startswith("<style>"):
+        if kind == "html" and proto.body.startswith(("<style>", "<script>")):  # never shown
             continue  # a stylesheet: nothing to read (tests/test_security.py checks it)
         if kind == "plotly_chart":
             yield from _plotly_texts(json.loads(proto.spec))
