@@ -15,9 +15,14 @@ from core.ui.pictionary_views import (
 
 lang = page_start("pictionary.name")
 st.title(t(lang, "pictionary.title"))
-if not in_a_game(lang):  # during a game the canvas comes first (on a phone, in sight)
-    st.markdown(t(lang, "pictionary.intro"))
-    part_of_classification(lang)
+# During a game the canvas comes first (on a phone, in sight): the introduction is left out,
+# its container kept, so that the tabs keep their place in the page and are not drawn anew
+# (with the first tab shown for a moment) when the game starts or ends.
+introduction = st.container()
+if not in_a_game(lang):
+    with introduction:
+        st.markdown(t(lang, "pictionary.intro"))
+        part_of_classification(lang)
 
 ref, style = choose_model(lang)
 # Only the open tab runs: the dogs-and-cats model (346 MB) loads when its tab is opened.
