@@ -546,6 +546,21 @@ def the_canvas_stays_through_a_tick(page, rounds: int = 6) -> bool:
     raise AssertionError("no round lasted through a tick of its clock")
 
 
+def round_layout(page) -> list:
+    """Open the game's tab, play, and read a round's layout in one go (`ROUND_LAYOUT`): a
+    round lasts 3 s here, so up to six rounds are tried."""
+    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click(timeout=60_000)
+    page.get_by_role("button", name=t("es", "pictionary.play")).click(timeout=60_000)
+    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
+    told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
+    for _ in range(6):
+        ready.click(timeout=30_000)
+        page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
+        if layout := page.evaluate(ROUND_LAYOUT, [told, t("es", "pictionary.play")]):
+            return layout
+    raise AssertionError("no round's canvas was seen")
+
+
 def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
     """At 1280 × 800: the drawing canvas and a round's canvas are whole in the first screen,
     the word and the clock beside the latter, and the canvas's toolbar covers no tab label."""
@@ -559,18 +574,7 @@ def test_pictionary_canvases_fit_a_laptop_screen(chromium_browser, app_url):
     page.wait_for_timeout(500)
     assert page.evaluate(TAB_LABELS_UNCOVERED) == [True, True, True]
     assert box["y"] + box["height"] <= 800
-    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click()
-    page.get_by_role("button", name=t("es", "pictionary.play")).click()
-    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
-    layout = None
-    for _ in range(6):  # a round lasts 3 s here: read the layout in one go, within a round
-        ready.click(timeout=30_000)
-        page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
-        told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
-        layout = page.evaluate(ROUND_LAYOUT, [told, t("es", "pictionary.play")])
-        if layout:
-            break
-    assert layout, "no round's canvas was seen"
+    layout = round_layout(page)
     assert the_canvas_stays_through_a_tick(page), "the round's canvas was mounted anew"
     canvas_top, canvas_bottom, word_top, play_buttons = layout
     assert canvas_bottom <= 800
@@ -586,18 +590,7 @@ def test_a_round_s_canvas_is_in_sight_on_a_phone(chromium_browser, app_url):
     page = chromium_browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844},
                                      is_mobile=True, has_touch=True)  # fmt: skip
     page.goto(f"{app_url}/Pictionary")
-    page.get_by_role("tab", name=t("es", "pictionary.tab_game")).click(timeout=60_000)
-    page.get_by_role("button", name=t("es", "pictionary.play")).click(timeout=60_000)
-    ready = page.get_by_role("button", name=t("es", "pictionary.ready"))
-    layout = None
-    for _ in range(6):  # a round lasts 3 s here: read the layout in one go, within a round
-        ready.click(timeout=30_000)
-        page.locator("[class*='st-key-pic_game_canvas']").first.wait_for(timeout=30_000)
-        told = t("es", "pictionary.draw_word").split("{")[0].strip()  # "Dibuja:"
-        layout = page.evaluate(ROUND_LAYOUT, [told, t("es", "pictionary.play")])
-        if layout:
-            break
-    assert layout, "no round's canvas was seen"
+    layout = round_layout(page)
     canvas_top, canvas_bottom, word_top, play_buttons = layout
     assert page.evaluate("window.scrollY") == 0  # nothing scrolled: the first screen
     assert word_top < canvas_top and canvas_bottom <= 844

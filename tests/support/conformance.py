@@ -182,18 +182,9 @@ def _rtdetr_v2(T):
         embedding_size=16, hidden_sizes=[16, 32, 64, 128], depths=[1, 1, 1, 1],
         layer_type="basic", out_features=["stage2", "stage3", "stage4"],
     )  # fmt: skip
-    config = T.RTDetrV2Config(
-        backbone_config=backbone, encoder_in_channels=[32, 64, 128], d_model=32,
-        encoder_hidden_dim=32, encoder_ffn_dim=64, encoder_attention_heads=2,
-        decoder_ffn_dim=64, decoder_attention_heads=2, decoder_layers=2, num_queries=10,
-        decoder_n_points=2, decoder_in_channels=[32, 32, 32], use_pretrained_backbone=False,
-        **_labelled(labels),
-    )  # fmt: skip
-    model = T.RTDetrV2ForObjectDetection(config)
-    tiny._favour(model.model.enc_score_head, labels)
-    for layer in model.model.decoder.class_embed:
-        tiny._favour(layer, labels)
-    return model, T.RTDetrImageProcessor(size={"height": 64, "width": 64})
+    config = T.RTDetrV2Config(backbone_config=backbone, decoder_n_points=2, **_RT_DETR_SIZES,
+                              **_labelled(labels))  # fmt: skip
+    return _favour_queries(T.RTDetrV2ForObjectDetection(config), labels)
 
 
 def _d_fine(T):
@@ -206,14 +197,25 @@ def _d_fine(T):
         stage_kernel_size=[3, 3, 5, 5], hidden_sizes=[16, 32, 64, 128],
         out_features=["stage2", "stage3", "stage4"],
     )  # fmt: skip
-    config = T.DFineConfig(
-        backbone_config=backbone, encoder_in_channels=[32, 64, 128], d_model=32,
-        encoder_hidden_dim=32, encoder_ffn_dim=64, encoder_attention_heads=2,
-        decoder_ffn_dim=64, decoder_attention_heads=2, decoder_layers=2, num_queries=10,
-        decoder_n_points=[2, 2, 2], decoder_in_channels=[32, 32, 32],
-        use_pretrained_backbone=False, hidden_expansion=0.5, **_labelled(labels),
-    )  # fmt: skip
-    model = T.DFineForObjectDetection(config)
+    config = T.DFineConfig(backbone_config=backbone, decoder_n_points=[2, 2, 2],
+                           hidden_expansion=0.5, **_RT_DETR_SIZES, **_labelled(labels))  # fmt: skip
+    return _favour_queries(T.DFineForObjectDetection(config), labels)
+
+
+# RT-DETR v2's and D-FINE's tiny sizes (a backbone whose last three stages give 32, 64, 128).
+_RT_DETR_SIZES = {
+    "encoder_in_channels": [32, 64, 128], "d_model": 32, "encoder_hidden_dim": 32,
+    "encoder_ffn_dim": 64, "encoder_attention_heads": 2, "decoder_ffn_dim": 64,
+    "decoder_attention_heads": 2, "decoder_layers": 2, "num_queries": 10,
+    "decoder_in_channels": [32, 32, 32], "use_pretrained_backbone": False,
+}  # fmt: skip
+
+
+def _favour_queries(model, labels):
+    """One class favoured where the queries are chosen and where they are scored (sigmoid
+    scores start at the prior 0.01), as `tests.support.models` does for RT-DETR."""
+    import transformers as T
+
     tiny._favour(model.model.enc_score_head, labels)
     for layer in model.model.decoder.class_embed:
         tiny._favour(layer, labels)
