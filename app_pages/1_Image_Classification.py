@@ -5,6 +5,7 @@ from functools import partial
 import streamlit as st
 
 from core.i18n import t
+from core.tasks import chart_text
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import TOP_K_MAX
 from core.ui import task_page
@@ -13,7 +14,7 @@ from core.ui.page import show_chart
 from core.ui.pickers import show_input
 from core.ui.shared import shared_chart
 from core.ui.steps_views import classification_steps
-from core.ui.tables import comparison_table
+from core.ui.tables import answers_table, comparison_table
 
 task, lang = task_page.start("image-classification")
 
@@ -46,7 +47,10 @@ with right:
                 axis = t(lang, "classification.chart_axis")
                 bars = partial(top_k_bars, result.top(top_k), axis, lang)  # once for the class
                 chart = shared_chart(("top_k", ref, image.digest, top_k, lang), bars)
-                show_chart(lang, st, chart, key=f"cls_chart_{index}")
+                answers = result.top(top_k)
+                said = chart_text.top_answers(lang, [(p.label, p.score) for p in answers])
+                show_chart(lang, st, chart, key=f"cls_chart_{index}", alt=f"{ref.id}. {said}",
+                           table=answers_table(lang, answers))  # fmt: skip
                 task_page.run_caption(lang, result)
 
 for ref, result in results:

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from core.i18n import t, tn
+from core.tasks import chart_text
 from core.tasks.charts import detections_figure
 from core.tasks.detection import MIN_SCORE
 from core.ui import task_page
-from core.ui.detection_views import counts_table, iou_playground, metrics_playground
+from core.ui.detection_views import boxes_table, counts_table, iou_playground, metrics_playground
 from core.ui.page import decimal_slider, show_chart
 from core.ui.steps_views import detection_steps
 
@@ -24,7 +25,9 @@ with right:  # the threshold beside the boxes it filters
         if result is not None:
             kept = result.above(threshold)
             figure = detections_figure(image.image, kept, image.digest, lang)
-            show_chart(lang, st, figure, key="det_chart")
+            said = chart_text.boxes(lang, [(d.label, d.score) for d in kept])
+            table = boxes_table(lang, kept) if kept else None  # what hovering a box shows
+            show_chart(lang, st, figure, key="det_chart", alt=said, table=table)
             found = tn(lang, "detection.found", len(kept), threshold=threshold)
             task_page.run_caption(lang, result, found)
             if kept:

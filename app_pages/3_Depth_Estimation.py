@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.i18n import t
 from core.models.model_ref import ModelRef
+from core.tasks import chart_text
 from core.tasks.charts import DEPTH_COLOUR_MAPS, depth_heatmap, depth_surface
 from core.tasks.code_snippets import depth_snippet, task_code
 from core.tasks.image_input import sample_photo
@@ -30,15 +31,16 @@ if image is not None and refs:
             photo, depth_map = st.columns([2, 3])
             photo.image(image.image, caption=t(lang, "depth.photo"), alt=t(lang, "depth.photo"))
             figure = depth_heatmap(result.depth, colour_map, unit)
-            show_chart(lang, depth_map, figure, key="dep_map")
+            what = t(lang, "charts.depth_metric" if result.metric else "charts.depth_relative")
+            said = chart_text.depth_map(lang, result.nearness(), what)
+            show_chart(lang, depth_map, figure, key="dep_map", alt=said)
             kind = t(lang, "depth.kind_metric" if result.metric else "depth.kind_relative")
             task_page.run_caption(lang, result, kind)
     if result is not None:
         if show_3d:
             axis = t(lang, "depth.nearness")
-            show_chart(
-                lang, st, depth_surface(result.nearness(), image.image, axis), key="dep_3d_view"
-            )
+            figure = depth_surface(result.nearness(), image.image, axis)
+            show_chart(lang, st, figure, key="dep_3d_view", alt=said)
         depth_steps(lang, result)
         task_page.code_expander(lang, task, refs[0], image, result=result)
 

@@ -56,3 +56,16 @@ def local_models(tiny_models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     st.cache_resource.clear()
     yield tiny_models_dir
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def bucket_server(tmp_path_factory: pytest.TempPathFactory):
+    """The shared Quick, Draw! samples (raw and simplified) served like Google's bucket."""
+    from tests.support.environment import SHARED
+    from tests.support.range_server import RangeServer, bucket_from
+
+    need_shared()
+    data = SHARED / "data" / "quickdraw"
+    root = bucket_from(data, tmp_path_factory.mktemp("bucket"), ("raw", "simplified"))
+    with RangeServer(root) as server:
+        yield server

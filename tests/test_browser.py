@@ -777,6 +777,10 @@ IMAGES_WITHOUT_TEXT = """() => [...document.querySelectorAll("img")]
     .filter(img => img.offsetWidth > 0 && !(img.getAttribute("alt") || "").trim())
     .map(img => img.outerHTML.slice(0, 120))"""
 
+CHARTS_WITHOUT_NAME = """() => [...document.querySelectorAll("[data-testid=stPlotlyChart]")]
+    .filter(chart => !(chart.getAttribute("aria-label") || "").trim())
+    .map(chart => chart.outerHTML.slice(0, 120))"""
+
 
 def _axe_ready() -> None:
     if not AXE.is_file():
@@ -801,6 +805,7 @@ def test_no_wcag_violation_on_any_page(chromium_browser, app_url, local_models, 
     lang = locale[:2]  # set by the page's script, once its run has reached the browser
     page.wait_for_function("(lang) => document.documentElement.lang === lang", arg=lang)
     assert page.evaluate(IMAGES_WITHOUT_TEXT) == []
+    assert page.evaluate(CHARTS_WITHOUT_NAME) == []
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(RUN_AXE, WCAG_TAGS)
     assert violations == [], violations
@@ -809,9 +814,12 @@ def test_no_wcag_violation_on_any_page(chromium_browser, app_url, local_models, 
     page.close()
 
 
-LABELS = """() => [...document.querySelectorAll("[aria-label],[title],[placeholder]")]
-    .flatMap(el => ["aria-label", "title", "placeholder"].map(a => el.getAttribute(a)))
-    .concat([...document.querySelectorAll("a, button")].map(el => el.textContent.trim()))
+# Every label on the page, in components drawn in a shadow root too (the canvas's toolbar).
+LABELS = """() => [document, ...[...document.querySelectorAll("[data-testid$=Isolated]")]
+        .map(host => host.shadowRoot).filter(Boolean)]
+    .flatMap(root => [...root.querySelectorAll("[aria-label],[title],[placeholder]")]
+        .flatMap(el => ["aria-label", "title", "placeholder"].map(a => el.getAttribute(a)))
+        .concat([...root.querySelectorAll("a, button")].map(el => el.textContent.trim())))
     .filter(Boolean)"""
 
 
@@ -835,4 +843,73 @@ def test_the_page_language_follows_the_selector(chromium_browser, app_url):
     page.get_by_role("option", name="English").click()
     page.get_by_role("heading", name=t("en", "home.title")).wait_for(timeout=30_000)
     page.wait_for_function(language, arg="en", timeout=10_000)
+    page.close()
+
+
+# The keyboard alone. What has the focus, and the ring it shows: a radio button's or a
+# checkbox's own input is hidden under its drawing, so its label carries the ring.
+FOCUSED = """() => {
+    const e = document.activeElement;
+    const hidden = e.matches("input[type=radio], input[type=checkbox]");
+    const ringed = hidden ? (e.closest("label") || e) : e;
+    const style = getComputedStyle(ringed);
+    const region = e.closest("[data-testid]");
+    return {name: (e.getAttribute("aria-label") || e.innerText || "").trim().slice(0, 80),
+            tag: e.tagName.toLowerCase(), testid: region ? region.dataset.testid : "",
+            outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0};
+}"""
+MODEL_CHOICE = {
+    "Image_Classification": lambda f: (
+        f["testid"] == "stCheckbox" and f["name"].startswith("microsoft/resnet-50")
+    ),
+    "Object_Detection": lambda f: (
+        f["testid"] == "stSelectbox" and f["name"] == t("es", "models.pick_one")
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(MODEL_CHOICE))
+def test_the_keyboard_alone_picks_the_photo_and_the_model_and_reaches_the_result(
+    chromium_browser, app_url, local_models, path
+):
+    """From the top of the page, Tab and Enter/Space alone: pick another sample photo, reach the
+    model choice and the result (the chart's data as a table), each control showing a ring of at
+    least 2 px as it gets the focus."""
+    from playwright.sync_api import expect
+
+    page = chromium_browser.new_page(locale="es-ES", viewport={"width": 1280, "height": 800})
+    page.goto(f"{app_url}/{path}")
+    page.locator(RESULTS[path]).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    coffee = t("es", "samples.coffee")
+    goals = {
+        "photo": lambda f: f["tag"] == "button" and f["name"] == coffee,
+        "model": MODEL_CHOICE[path],
+        "result": lambda f: f["tag"] == "summary" and t("es", "charts.data") in f["name"],
+    }
+    reached, passed = [], []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUSED)
+        passed.append(focus)
+        assert focus["outline"] != "none" and focus["width"] >= 2, focus  # a visible focus
+        goal = next((g for g, wanted in goals.items() if g not in reached and wanted(focus)), None)
+        if goal == "photo":  # Enter on a thumbnail picks its photo
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("radio", name=coffee)).to_be_checked(timeout=30_000)
+        elif goal == "model" and path == "Image_Classification":  # Space adds a model
+            page.keyboard.press("Space")
+            expect(page.locator(".st-key-cls_result_1 .js-plotly-plot")).to_be_visible(
+                timeout=60_000
+            )
+        elif goal == "result":  # Enter opens the chart's data: a table of what it shows
+            page.keyboard.press("Enter")
+            expander = page.locator("[data-testid=stExpander]", has=page.locator("summary:focus"))
+            expect(expander.locator("[data-testid=stDataFrame]")).to_be_visible(timeout=30_000)
+        if goal is not None:
+            reached.append(goal)
+        if len(reached) == len(goals):
+            break
+    assert sorted(reached) == sorted(goals), [f["name"] for f in passed]
+    assert reached[0] == "photo"  # the page's order: the photo first
     page.close()

@@ -60,7 +60,13 @@ def test_comparing_two_models(local_models):
         f"**[{RESNET}](https://huggingface.co/{RESNET})**",
     ]
     assert sum(c.value.endswith("s on cpu") for c in at.caption) == 2
-    table = at.dataframe[0].value  # the comparison, before the registry's models table
+    tables = [frame.value for frame in at.dataframe]
+    table = next(table for table in tables if "Top class" in table.columns)  # the comparison
+    # each chart's data as a table (for a keyboard or a screen reader): its bars, in order
+    answers = [table for table in tables if {"#", "Class", "Probability"} <= set(table.columns)]
+    assert [list(a["Class"]) for a in answers] == [
+        [label for label, _ in expected_bars(model, "chelsea", 5)] for model in (VIT, RESNET)
+    ]
     assert list(table["Model"]) == [VIT, RESNET]
     assert list(table["Top class"]) == [expected_bars(VIT, "chelsea", 1)[0][0],
                                         expected_bars(RESNET, "chelsea", 1)[0][0]]  # fmt: skip

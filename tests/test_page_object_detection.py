@@ -32,8 +32,16 @@ def test_page_draws_boxes_and_counts_them(local_models):
     result = detect(ModelCache(10**9).get(DETR), sample_photo("chelsea").image)
     kept = result.above(0.5)
     assert boxes_drawn(at) == [d.label for d in kept] and kept
-    counts = at.dataframe[0].value
+    tables = [frame.value for frame in at.dataframe]
+    counts = next(table for table in tables if "Objects" in table.columns)
     assert dict(zip(counts["Class"], counts["Objects"])) == result.counts(0.5)
+    # The chart's data as text, for a keyboard or a screen reader: what hovering each box shows
+    boxes = next(table for table in tables if "Confidence" in table.columns)
+    assert list(boxes["Class"]) == [d.label for d in kept]
+    first = kept[0].box
+    assert boxes.iloc[0, 3] == ", ".join(
+        str(round(v)) for v in (first.xmin, first.ymin, first.xmax, first.ymax)
+    )
     assert at.caption[0].value.startswith(f"{len(kept)} objects at threshold 0.50")
 
 

@@ -12,7 +12,7 @@ from core.i18n import t
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
 from core.quickdraw.canvas_strokes import canvas_to_strokes
-from core.quickdraw.formats import word_in
+from core.quickdraw.formats import read_ndjson, word_in
 from core.quickdraw.pictionary import ROUNDS, DoodleStyle, guess
 from core.tasks.classification import classify
 from core.tasks.image_input import sample_photo
@@ -27,9 +27,11 @@ BEIT_STYLE = DoodleStyle("black", 224)
 
 
 @pytest.fixture
-def page(local_models, tmp_path, monkeypatch):
+def page(local_models, bucket_server, tmp_path, monkeypatch):
     monkeypatch.setenv("VTL_ROUND_SECONDS", "0.3")
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("VTL_QUICKDRAW_URL", bucket_server.url)  # drawings for the keyboard
+    monkeypatch.setenv("VTL_QUICKDRAW_CACHE", str(tmp_path / "quickdraw"))
     at = open_page(PAGE, run=False)
     at.context = {"locale": "en-US"}
     return at
@@ -153,3 +155,40 @@ def test_a_model_replaced_or_renamed_under_a_student_is_said(page, tmp_path):
     assert [w.value for w in at.warning] == [
         t("en", "pictionary.model_gone", name="trained/two", now=default)
     ]
+
+
+def cat_drawings():
+    """The shared simplified cats, as the page reads them for a student without a mouse."""
+    return read_ndjson((SHARED / "data" / "quickdraw" / "simplified" / "cat.ndjson").read_bytes()
+                       .splitlines())[0]  # fmt: skip
+
+
+def test_without_a_mouse_a_quick_draw_drawing_takes_the_canvas_s_place(page):
+    """A keyboard or a screen reader cannot draw: a word and a number give the model one of
+    Quick, Draw!'s drawings, and the guesses are the model's on that drawing."""
+    at = page.run()
+    at.selectbox(key="pic_borrow_word").set_value("cat").run()
+    at.number_input(key="pic_borrow_number").set_value(2).run()
+    assert not at.exception and not at.error
+    expected = guess(ModelCache(10**9).get(BEIT), cat_drawings()[1].strokes, BEIT_STYLE)
+    assert bars(at) == [p.label for p in expected.top(5)]
+
+
+def test_without_a_mouse_a_round_is_played_with_a_button(page):
+    at = page
+    at.run()
+    at.session_state["pic_tabs"] = t("en", "pictionary.tab_game")
+    at.run()
+    at.button(key="pic_play").click().run()
+    game = at.session_state["pic_game"]
+    game.words[0] = word = "cat"  # a word whose drawings the shared samples hold
+    at.button(key="pic_ready").click().run()
+    button = at.button(key="pic_game_borrowed_1_button")
+    assert button.label == t("en", "pictionary.borrow_round", word=word_in("en", word))
+    button.click().run()
+    assert not at.exception and not at.error
+    round_ = game.rounds[0]
+    drawings = cat_drawings()
+    assert round_.strokes == drawings[0].strokes  # the word's first drawing, given to the model
+    expected = guess(ModelCache(10**9).get(BEIT), drawings[0].strokes, BEIT_STYLE)
+    assert round_.guesses == tuple(p.label for p in expected.top(5))

@@ -14,20 +14,11 @@ from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.ui.page import escape_markdown
 from tests.support.app import open_page
-from tests.support.environment import ROOT, SHARED, need_shared
+from tests.support.environment import ROOT, SHARED
 from tests.support.plotly import plotly_specs
-from tests.support.range_server import RangeServer, bucket_from
 
 PAGE = "5_Quick_Draw_Explorer"
 DATA = SHARED / "data" / "quickdraw"
-
-
-@pytest.fixture(scope="module")
-def bucket_server(tmp_path_factory):
-    need_shared()
-    root = bucket_from(DATA, tmp_path_factory.mktemp("bucket"), ("raw", "simplified"))
-    with RangeServer(root) as server:
-        yield server
 
 
 @pytest.fixture
@@ -146,12 +137,16 @@ def test_raw_vs_simplified_with_our_rdp(explorer):
 def test_statistics_and_comparison(explorer):
     at = explorer.run()
     at.multiselect(key="qd_compare").set_value(["dog"]).run()
-    summary = at.dataframe[0].value.set_index("Category")
+    tables = [frame.value for frame in at.dataframe]
+    summary = next(table for table in tables if "Category" in table.columns).set_index("Category")
     assert list(summary.index) == ["cat", "dog"]
     dogs = read_ndjson((DATA / "raw" / "dog.ndjson").read_bytes().splitlines())[0]
     assert summary.loc["dog", "Strokes (mean)"] == f"{sum(len(d.strokes) for d in dogs) / 10:.1f}"
     world = next(c for c in plotly_specs(at) if c["data"][0]["type"] == "choropleth")
     assert "USA" in world["data"][0]["locations"]
+    # the map's data as a table (for a keyboard or a screen reader): the category's drawings
+    countries = next(table for table in tables if "Country" in table.columns)
+    assert countries["Drawings"].sum() == 10 and "United States" in set(countries["Country"])
 
 
 def test_the_world_map_needs_only_the_app_s_own_shapes(explorer):

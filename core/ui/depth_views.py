@@ -8,6 +8,7 @@ import streamlit as st
 from core.i18n import number, percent, significant, t
 from core.models.model_ref import ModelRef
 from core.models.registry import TaskSpec
+from core.tasks import chart_text
 from core.tasks.charts import depth_heatmap
 from core.tasks.depth import compare_with_disparity, motorcycle_disparity
 from core.tasks.image_input import sample_photo
@@ -35,9 +36,11 @@ def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str
     with truth:
         st.markdown(f"**{t(lang, 'depth.ground_truth')}**")
         figure = depth_heatmap(comparison.target, colour_map, disparity, shared)
-        show_chart(lang, st, figure, key="dep_gt")
+        said = chart_text.depth_map(lang, comparison.target, disparity)
+        show_chart(lang, st, figure, key="dep_gt", alt=f"{t(lang, 'depth.ground_truth')}. {said}")
     with prediction:
         st.markdown(f"**{t(lang, 'depth.aligned')}**")
         figure = depth_heatmap(comparison.aligned, colour_map, disparity, shared)
-        show_chart(lang, st, figure, key="dep_al")
+        said = chart_text.depth_map(lang, comparison.aligned, disparity)
+        show_chart(lang, st, figure, key="dep_al", alt=f"{t(lang, 'depth.aligned')}. {said}")
     st.caption(t(lang, "depth.shared_scale"))

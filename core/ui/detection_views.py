@@ -9,9 +9,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from core.i18n import number, t
+from core.i18n import number, percent, t
+from core.tasks import chart_text
 from core.tasks.charts import boxes_figure, pr_curves_figure
-from core.tasks.detection import Box
+from core.tasks.detection import Box, Detection
 from core.tasks.detection_metrics import (
     EXAMPLE_DETECTIONS,
     EXAMPLE_TRUTHS,
@@ -39,7 +40,10 @@ def iou_playground(lang: str) -> float:
     st.metric("IoU", number(lang, value, 3))
     colours = ("#4363d8", "#e6194b")
     figure = boxes_figure([(n, b, c) for n, b, c in zip("AB", boxes, colours)], 100, 60)
-    show_chart(lang, st, figure, key="det_iou_chart")
+    coordinates = chart_text.box_list(lang, [(n, (b.xmin, b.ymin, b.xmax, b.ymax))
+                                             for n, b in zip("AB", boxes)])  # fmt: skip
+    said = t(lang, "charts.iou", boxes=coordinates, iou=number(lang, value, 3))
+    show_chart(lang, st, figure, key="det_iou_chart", alt=said)
     return value
 
 
@@ -60,7 +64,8 @@ def metrics_playground(lang: str) -> None:
     scene += [(str(n), m.detection.box, "#4363d8" if m.true_positive else "#e6194b")
               for n, m in enumerate(matches, start=1)]  # fmt: skip
     drawing, legend = st.columns([3, 2])
-    show_chart(lang, drawing, boxes_figure(scene, 100, 60), key="det_pr_scene")
+    show_chart(lang, drawing, boxes_figure(scene, 100, 60), key="det_pr_scene",
+               alt=t(lang, "charts.scene", count=len(matches)))  # fmt: skip
     truths = ", ".join(sorted({scene_name(g.label) for g in EXAMPLE_TRUTHS}))
     legend.caption(t(lang, "detection.scene_legend", classes=truths))
     legend.dataframe(pd.DataFrame([
@@ -92,6 +97,8 @@ def metrics_playground(lang: str) -> None:
         st,
         pr_curves_figure(curves, t(lang, "detection.recall"), t(lang, "detection.precision"), lang),
         key="det_pr_curves",
+        alt=t(lang, "charts.pr_curves", classes=", ".join(c.label for c in curves)),
+        table=curves_table(lang, curves),
     )
     rows = []
     for threshold in (0.5, 0.75):
@@ -104,10 +111,31 @@ def metrics_playground(lang: str) -> None:
                  hide_index=True, key="det_map_table")  # fmt: skip
 
 
+def curves_table(lang: str, curves: list) -> pd.DataFrame:
+    """The points of each class's precision–recall curve, one row per point."""
+    return pd.DataFrame([
+        {t(lang, "detection.col_class"): c.label, t(lang, "detection.recall"): number(lang, r, 2),
+         t(lang, "detection.precision"): number(lang, p, 2)}
+        for c in curves for r, p in zip(c.recalls, c.precisions)
+    ])  # fmt: skip
+
+
 def scene_label(lang: str, label: str) -> str:
     """A class of the practice scene in the student's language (the scene is ours, not a
     model's: its classes are translated, where a model's own labels are not)."""
     return t(lang, f"detection.scene_label.{label}")
+
+
+def boxes_table(lang: str, detections: tuple[Detection, ...]) -> pd.DataFrame:
+    """One row per box, numbered as drawn, with what hovering over it shows: the box's data for
+    a keyboard or a screen reader."""
+    return pd.DataFrame([
+        {"#": n, t(lang, "detection.col_class"): d.label,
+         t(lang, "detection.col_confidence"): percent(lang, d.score, 1),
+         t(lang, "detection.col_box"): ", ".join(
+             number(lang, round(v)) for v in (d.box.xmin, d.box.ymin, d.box.xmax, d.box.ymax))}
+        for n, d in enumerate(detections, start=1)
+    ])  # fmt: skip
 
 
 def counts_table(lang: str, counts: dict[str, int]) -> pd.DataFrame:

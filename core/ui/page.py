@@ -13,6 +13,7 @@ from streamlit.navigation.page import StreamlitPage
 from core.config import settings
 from core.i18n import LANGUAGES, catalogue, language_from_locale, number, separators, t, tn
 from core.models.registry import HOME, all_pages, page_icon
+from core.tasks.image_input import SAMPLE_PHOTOS
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
 
@@ -75,7 +76,10 @@ ACCESSIBLE_STYLE = (
     "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] p,"
     " [data-testid='stWidgetLabel'] [data-testid='stCaptionContainer']"
     " {color: inherit; opacity: 0.82}\n"
-    ":focus-visible {outline: 3px solid #c2410c !important; outline-offset: 2px}"
+    ":focus-visible {outline: 3px solid #c2410c !important; outline-offset: 2px}\n"
+    # a radio button's or a checkbox's own input is hidden under its drawing: ring its label
+    "label:has(input:focus-visible) {outline: 3px solid #c2410c; outline-offset: 2px;"
+    " border-radius: 4px}"
     "</style>"
 )
 
@@ -83,7 +87,8 @@ ACCESSIBLE_STYLE = (
 # Rewrites what Streamlit's own controls say to a screen reader (aria-label, title, placeholder:
 # "Fullscreen", "Remove gato", "Download as CSV"…) and its skip link, from one language's words
 # to the page's, now and whenever the page changes. Installed once; a later run (another
-# language) only swaps the words.
+# language) only swaps the words. Components drawn in a shadow root (the Pictionary canvas's
+# toolbar: "Undo", "Reset canvas & history"…) are rewritten and watched as well.
 _LABELS_SCRIPT = """
 (() => {
   const words = %s;
@@ -97,27 +102,42 @@ _LABELS_SCRIPT = """
     }
     return null;
   };
-  state.fix = () => {
-    for (const el of document.querySelectorAll("[aria-label],[title],[placeholder]")) {
+  const watched = new WeakSet();
+  const hosts = () => document.querySelectorAll("[data-testid=stBidiComponentIsolated]");
+  const roots = () => [document, ...[...hosts()].map((h) => h.shadowRoot).filter(Boolean)];
+  const fixRoot = (root) => {
+    if (root !== document && !watched.has(root)) { watched.add(root); watch(root); }
+    for (const el of root.querySelectorAll("[aria-label],[title],[placeholder]")) {
       for (const name of ["aria-label", "title", "placeholder"]) {
         const value = el.getAttribute(name);
         const turned = value && turn(value);
         if (turned && turned !== value) el.setAttribute(name, turned);
       }
     }
-    for (const el of document.querySelectorAll("a, button")) {
+    for (const el of root.querySelectorAll("a, button")) {
       if (el.children.length) continue;
       const turned = turn(el.textContent.trim());
       if (turned) el.textContent = turned;
     }
+    // Buttons shown as a picture (a sample photo's emoji) named by what they pick, from the end
+    // of their widget's key ("cls_thumb_chelsea": Chelsea, la gata).
+    for (const [ending, name] of Object.entries(state.words.buttons)) {
+      for (const el of root.querySelectorAll(`[class*="${ending}"] button`)) {
+        if (el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name);
+      }
+    }
   };
+  state.fix = () => roots().forEach(fixRoot);
   let pending = false;
-  new MutationObserver(() => {
+  const observer = new MutationObserver(() => {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => { pending = false; state.fix(); });
-  }).observe(document.body, {subtree: true, childList: true, attributes: true,
-                             attributeFilter: ["aria-label", "title", "placeholder"]});
+  });
+  const watch = (root) => observer.observe(root, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ["aria-label", "title", "placeholder"]});
+  watch(document.body);
   window.vtlLabels = state;
   state.fix();
 })();
@@ -139,7 +159,9 @@ def page_script(lang: str) -> str:
                 prefixes.append(pair)
             else:
                 exact[pair[0]] = pair[1]
-    words = json.dumps({"exact": exact, "prefixes": prefixes}).replace("</", "<\\/")
+    buttons = {f"_thumb_{s.id}": t(lang, f"samples.{s.id}") for s in SAMPLE_PHOTOS}
+    words = json.dumps({"exact": exact, "prefixes": prefixes, "buttons": buttons})
+    words = words.replace("</", "<\\/")
     language = json.dumps(lang)
     return f"<script>document.documentElement.lang = {language};{_LABELS_SCRIPT % words}</script>"
 
@@ -182,15 +204,26 @@ def page_start(title_key: str) -> str:
     return lang
 
 
-def show_chart(lang: str, where: Any, figure: Any, **options: Any) -> Any:
+def show_chart(
+    lang: str, where: Any, figure: Any, *, alt: str, table: Any = None, **options: Any
+) -> Any:
     """`where.plotly_chart(figure)` (`where`: `st`, a column, a placeholder) with the numbers
-    plotly writes (ticks, hover values) in the student's way: "0,5" in Spanish."""
+    plotly writes (ticks, hover values) in the student's way: "0,5" in Spanish.
+
+    `alt` says what the chart shows, from its data (`core.tasks.chart_text`): its accessible
+    name for a screen reader. `table` (a DataFrame), when the chart holds more than `alt` can
+    say, follows it in an expander: the chart's data for a keyboard, a screen reader or a
+    student who wants the exact numbers."""
     if figure.layout.separators != separators(lang):  # a shared chart already has them
         figure.update_layout(separators=separators(lang))
     # No plotly toolbar: its buttons are named in English, and on a phone it covers the chart's
     # labels. Dragging still zooms, a double click still resets.
     options["config"] = {"displayModeBar": False, **options.get("config", {})}
-    return where.plotly_chart(figure, **options)
+    shown = where.plotly_chart(figure, alt=alt, **options)
+    if table is not None:
+        with where.expander(t(lang, "charts.data"), icon=":material/table:"):
+            st.dataframe(table, hide_index=True)
+    return shown
 
 
 def decimal_slider(

@@ -18,7 +18,7 @@ from core.models.model_ref import ModelError, ModelRef
 from core.models.registry import DEFAULT_MODELS, MODELS, models_for
 from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
 from core.quickdraw.canvas_strokes import canvas_to_strokes
-from core.quickdraw.formats import to_bitmap, word_in
+from core.quickdraw.formats import QUICKDRAW_WORDS, to_bitmap, word_in
 from core.quickdraw.pictionary import (
     DATASET_STYLE,
     ROUNDS,
@@ -28,12 +28,14 @@ from core.quickdraw.pictionary import (
     model_sees,
 )
 from core.quickdraw.saved_models import saved_models
+from core.tasks import chart_text
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
 from core.tasks.code_snippets import gradio_pictionary
 from core.ui.error_messages import show_model_error
 from core.ui.page import show_chart
 from core.ui.pickers import image_picker
+from core.ui.quickdraw_views import load_drawings
 from core.ui.runs import model_answer, model_labels, run_cached
 from core.ui.shared import models_folder, shared_results
 
@@ -103,16 +105,50 @@ def _bars(lang: str, result: ClassificationResult, key: str) -> None:
     from core.tasks.classification import Prediction
 
     shown = tuple(Prediction(word_in(lang, p.label), p.score) for p in result.top(TOP))
-    show_chart(lang, st, top_k_bars(shown, t(lang, "classification.chart_axis"), lang), key=key)
+    said = chart_text.top_answers(lang, [(p.label, p.score) for p in shown])
+    show_chart(lang, st, top_k_bars(shown, t(lang, "classification.chart_axis"), lang), key=key,
+               alt=said)  # fmt: skip
+
+
+# Drawings a student without a mouse can give the model: the first of each word in Quick, Draw!'s
+# simplified files (the explorer's default, so both pages share one download).
+BORROWED_FORMAT, BORROWED_COUNT = "simplified", 100
+
+
+def borrowed_strokes(lang: str, word: str, number: int) -> tuple | None:
+    """The strokes of drawing `number` (from 1) of `word` in Quick, Draw!; None (and the
+    reason, in the student's language) when the data cannot be read."""
+    loaded = load_drawings(lang, word, BORROWED_FORMAT, BORROWED_COUNT)
+    if loaded is None or not loaded[0]:
+        return None
+    drawings = loaded[0]
+    return drawings[(number - 1) % len(drawings)].strokes
+
+
+def borrowed_drawing(lang: str) -> tuple | None:
+    """Pictionary without a mouse (a keyboard or a screen reader cannot draw on the canvas): a
+    word, then one of its drawings from Quick, Draw!, given to the model in the canvas's place."""
+    words = sorted(QUICKDRAW_WORDS, key=lambda w: word_in(lang, w).casefold())
+    word = st.selectbox(
+        t(lang, "pictionary.borrow"), [None, *words], key="pic_borrow_word",
+        format_func=lambda w: t(lang, "pictionary.borrow_none") if w is None else word_in(lang, w),
+    )  # fmt: skip
+    if word is None:
+        return None
+    number = st.number_input(t(lang, "pictionary.borrow_number"), 1, BORROWED_COUNT, 1,
+                             key="pic_borrow_number")  # fmt: skip
+    return borrowed_strokes(lang, word, int(number))
 
 
 @st.fragment
 def draw_tab(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
-    """A canvas whose every finished stroke updates the guesses (only this part reruns)."""
+    """A canvas whose every finished stroke updates the guesses (only this part reruns); or,
+    without a mouse, one of Quick, Draw!'s drawings."""
     left, right = st.columns([3, 2])
     with left:
         drawn = _canvas("pic_canvas")
-    strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
+        borrowed = borrowed_drawing(lang)
+    strokes = borrowed or canvas_to_strokes(getattr(drawn, "json_data", None))
     with right:
         if not strokes:
             st.info(t(lang, "pictionary.start_drawing"))
@@ -135,8 +171,9 @@ def photo_classifier(lang: str, strokes) -> None:
     if result is None:
         return
     st.caption(t(lang, "pictionary.photo_model_note", model=photo_model.id))
+    said = chart_text.top_answers(lang, [(p.label, p.score) for p in result.top(3)])
     show_chart(lang, st, top_k_bars(result.top(3), t(lang, "classification.chart_axis"), lang),
-               key="pic_photo_guesses")  # fmt: skip
+               key="pic_photo_guesses", alt=f"{photo_model.id}. {said}")  # fmt: skip
 
 
 def in_a_game(lang: str) -> bool:
@@ -200,7 +237,8 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
         guesses = st.container(height=GUESSES_HEIGHT, border=False)
     with drawing:
         drawn = _canvas(f"pic_game_canvas_{round_number}")
-    strokes = canvas_to_strokes(getattr(drawn, "json_data", None))
+        borrowed = borrowed_in_round(lang, current.word, round_number)
+    strokes = borrowed or canvas_to_strokes(getattr(drawn, "json_data", None))
     result = _guesses(lang, ref, style, strokes) if strokes else None
     labels = tuple(p.label for p in result.top(TOP)) if result else ()
     if result is not None:
@@ -208,6 +246,22 @@ def game_round(lang: str, ref: ModelRef, style: DoodleStyle) -> None:
             _bars(lang, result, f"pic_game_guesses_{round_number}")
     if game.update(strokes, labels, now):
         st.rerun()  # the next round (or the summary) starts on the next run
+
+
+def _borrow_next(key: str) -> None:
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def borrowed_in_round(lang: str, word: str, round_number: int) -> tuple | None:
+    """The game without a mouse: a button gives the model a drawing of the round's word from
+    Quick, Draw! (the next one at each press), in place of the canvas's."""
+    if word not in QUICKDRAW_WORDS:  # a word of the model's own, without a file
+        return None
+    key = f"pic_game_borrowed_{round_number}"
+    st.button(t(lang, "pictionary.borrow_round", word=word_in(lang, word)), key=f"{key}_button",
+              on_click=_borrow_next, args=(key,))  # fmt: skip
+    pressed = st.session_state.get(key, 0)
+    return borrowed_strokes(lang, word, pressed) if pressed else None
 
 
 def ready_card(lang: str, game: Game, slot) -> bool:

@@ -22,6 +22,7 @@ from core.quickdraw.charts import (
 from core.quickdraw.formats import Drawing, simplify, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
+from core.tasks import chart_text
 from core.ui.error_messages import retry_button, upload
 from core.ui.page import decimal_slider, pick_many, show_chart
 from core.ui.shared import shared_chart, shared_results
@@ -119,8 +120,9 @@ def grid_and_details(lang: str, drawings: list[Drawing]) -> Drawing:
         return grid_figure(shown, hover, picked=picked, picture=picture)
 
     figure = shared_chart(("grid", lang, contents(shown), picked), grid)
+    said = t(lang, "charts.grid", count=len(shown), picked=picked)
     show_chart(lang, st, figure, key="qd_grid", on_select=_picked_in_grid,
-               selection_mode="points")  # fmt: skip
+               selection_mode="points", alt=said)  # fmt: skip
     st.caption(t(lang, "quickdraw.grid_caption", shown=len(shown)))
     position = st.number_input(t(lang, "quickdraw.pick"), 1, len(shown), 1, key="qd_pick")
     drawing = shown[int(position) - 1]
@@ -177,7 +179,8 @@ def replay(lang: str, drawings: list[Drawing], picked: Drawing) -> None:
         ("replay", lang, contents(selected), tuple(titles), speed),
         lambda: replay_figure(selected, titles, 100.0, speed, "▶", "⏸", clock, lang),
     )
-    show_chart(lang, st, figure, key="qd_replay_chart")
+    show_chart(lang, st, figure, key="qd_replay_chart",
+               alt=t(lang, "charts.replay", drawings=", ".join(titles)))  # fmt: skip
 
 
 def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> None:
@@ -209,7 +212,7 @@ def raw_and_simplified(lang: str, picked: Drawing, word: str, count: int) -> Non
     ):
         build = partial(strokes_figure, strokes, title)  # the title tells the three apart
         figure = shared_chart(("strokes", raw.key_id, title), build)
-        show_chart(lang, column, figure, key=f"qd_strokes_{title[:12]}")
+        show_chart(lang, column, figure, key=f"qd_strokes_{title[:12]}", alt=title)
 
 
 def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None:
@@ -220,11 +223,26 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
     table["word"] = table["word"].map(partial(word_in, lang))  # the legends name categories
     shown = (lang, contents(drawings), contents(extra))
     left, right = st.columns([3, 1])
-    world = shared_chart(
-        ("world", *shown),
-        lambda: world_map(country_counts(own, lang), t(lang, "quickdraw.drawings")),
+    counts = shared_results().get_or_compute(("countries", *shown),
+                                             partial(country_counts, own, lang))  # fmt: skip
+    world = shared_chart(("world", *shown),
+                         lambda: world_map(counts, t(lang, "quickdraw.drawings")))  # fmt: skip
+    total = max(int(counts["drawings"].sum()), 1)
+    said = t(
+        lang,
+        "charts.world",
+        countries=chart_text.ranked(
+            lang, [(n, c / total) for n, c in zip(counts["name"], counts["drawings"])]
+        ),
     )
-    show_chart(lang, left, world, key="qd_map", config={"topojsonURL": WORLD_SHAPES_URL})
+    by_country = pd.DataFrame(
+        {
+            t(lang, "quickdraw.country"): counts["name"],
+            t(lang, "quickdraw.drawings"): counts["drawings"],
+        }
+    )
+    show_chart(lang, left, world, key="qd_map", config={"topojsonURL": WORLD_SHAPES_URL},
+               alt=said, table=by_country)  # fmt: skip
     right.metric(t(lang, "quickdraw.share_recognized"), percent(lang, own["recognized"].mean()))
     right.metric(t(lang, "quickdraw.countries_count"), own["country"].nunique())
     # One distribution at a time, the page's whole width: three side by side were too cramped
@@ -236,7 +254,13 @@ def statistics(lang: str, drawings: list[Drawing], extra: list[Drawing]) -> None
             ("distribution", name, *shown),
             partial(distribution, table, name, label, count_label),
         )
-        show_chart(lang, tab, figure, key=f"qd_hist_{name}")
+        said = t(
+            lang,
+            "charts.distribution",
+            what=label,
+            median=number(lang, float(table[name].median()), 1),
+        )
+        show_chart(lang, tab, figure, key=f"qd_hist_{name}", alt=said)  # means in the table below
     st.dataframe(summary_table(lang, table), hide_index=True, key="qd_summary")
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import number, percent, t
+from core.tasks import chart_text
 from core.tasks.charts import shares_bars
 from core.tasks.segmentation import SegmentationResult
 from core.tasks.segmentation_metrics import (
@@ -31,7 +32,10 @@ def legend_and_table(lang: str, result: SegmentationResult) -> None:
     legend, table = st.columns([3, 2])
     instances = t(lang, "segmentation.col_instances")
     share = t(lang, "segmentation.share")
-    show_chart(lang, legend, shares_bars(shares, share, instances, lang), key="seg_legend")
+    said = chart_text.shares(lang, [(s.label, s.share) for s in shares])
+    show_chart(
+        lang, legend, shares_bars(shares, share, instances, lang), key="seg_legend", alt=said
+    )  # the table beside it has the same figures
     rows = [
         {
             t(lang, "detection.col_class"): s.label,

@@ -27,6 +27,15 @@ def models_table(lang: str, task: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def answers_table(lang: str, predictions) -> pd.DataFrame:
+    """A classifier's answers as its bar chart shows them: rank, class and probability."""
+    return pd.DataFrame([
+        {"#": rank, t(lang, "detection.col_class"): p.label,
+         t(lang, "classification.chart_axis"): percent(lang, p.score, 1)}
+        for rank, p in enumerate(predictions, start=1)
+    ])  # fmt: skip
+
+
 def comparison_table(lang: str, results: list[ClassificationResult]) -> pd.DataFrame:
     """One row per model: its top class, that class's probability and the time it took."""
     return pd.DataFrame(

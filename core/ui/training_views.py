@@ -14,10 +14,11 @@ import weakref
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.config import settings
-from core.i18n import percent, t, tn
+from core.i18n import number, percent, t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, FormatError, word_in
 from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_npy_bitmaps
 from core.quickdraw.training import (
@@ -32,6 +33,7 @@ from core.quickdraw.training import (
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
 from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
+from core.tasks import chart_text
 from core.ui.error_messages import upload
 from core.ui.page import escape_markdown, pick_many, show_chart
 from core.ui.shared import shared_results, shared_trainings
@@ -169,7 +171,8 @@ def follow_training(lang: str) -> None:
             status.progress(0.0, text=t(lang, "train.training"))
         if len(view.history) != shown and view.history:
             shown = len(view.history)
-            show_chart(lang, curves, _curves(lang, view.history), key=f"tr_live_{shown}")
+            show_chart(lang, curves, _curves(lang, view.history), key=f"tr_live_{shown}",
+                       alt=_curves_said(lang, view.history))  # fmt: skip
         time.sleep(0.25)
     status.empty()
     curves.empty()
@@ -190,6 +193,25 @@ def follow_training(lang: str) -> None:
         runs.append({"per_class": view.result.config.per_class,
                      "accuracy": view.result.validation_accuracy,
                      "classes": len(view.result.config.words)})  # fmt: skip
+
+
+def _curves_said(lang: str, history) -> str:
+    last = history[-1]
+    return chart_text.learning(lang, len(history), last.validation_loss, last.validation_accuracy)
+
+
+def _curves_table(lang: str, history) -> pd.DataFrame:
+    """The learning curves' points, one row per epoch."""
+    names = (t(lang, "train.train_set"), t(lang, "train.validation_set"))
+    loss, accuracy = t(lang, "train.loss"), t(lang, "train.accuracy")
+    return pd.DataFrame([
+        {t(lang, "train.epoch"): s.epoch,
+         f"{loss} · {names[0]}": number(lang, s.train_loss, 3),
+         f"{loss} · {names[1]}": number(lang, s.validation_loss, 3),
+         f"{accuracy} · {names[0]}": percent(lang, s.train_accuracy, 1),
+         f"{accuracy} · {names[1]}": percent(lang, s.validation_accuracy, 1)}
+        for s in history
+    ])  # fmt: skip
 
 
 def _curves(lang: str, history):
@@ -216,10 +238,16 @@ def show_result(lang: str) -> None:
         t(lang, "train.seconds"),
         t(lang, "quickdraw.seconds_value", seconds=round(result.history[-1].seconds)),
     )
-    show_chart(lang, st, _curves(lang, result.history), key="tr_curves")
+    show_chart(lang, st, _curves(lang, result.history), key="tr_curves",
+               alt=_curves_said(lang, result.history),
+               table=_curves_table(lang, result.history))  # fmt: skip
     counts = confusion_matrix(result.validation_labels, result.validation_predictions, len(words))
     axes = (t(lang, "train.truth"), t(lang, "train.predicted"))
-    show_chart(lang, st, confusion_heatmap(counts, shown_words, axes), key="tr_confusion")
+    matrix = pd.DataFrame(counts, index=shown_words, columns=shown_words)
+    matrix.index.name = f"{axes[0]} ↓ · {axes[1]} →"  # rows: the truth
+    show_chart(lang, st, confusion_heatmap(counts, shown_words, axes), key="tr_confusion",
+               alt=chart_text.confusion(lang, counts, shown_words),
+               table=matrix.reset_index())  # fmt: skip
     pairs = most_confused(counts, words)
     if pairs:
         st.subheader(t(lang, "train.confused_title"))
@@ -244,4 +272,10 @@ def runs_chart(lang: str) -> None:
         figure = accuracy_by_data(
             runs, t(lang, "train.per_class"), t(lang, "train.validation_accuracy")
         )
-        show_chart(lang, st, figure, key="tr_runs_chart")
+        table = pd.DataFrame([
+            {t(lang, "train.per_class"): r["per_class"], t(lang, "train.col_classes"): r["classes"],
+             t(lang, "train.validation_accuracy"): percent(lang, r["accuracy"], 1)}
+            for r in runs
+        ])  # fmt: skip
+        said = t(lang, "charts.runs", count=len(runs))
+        show_chart(lang, st, figure, key="tr_runs_chart", alt=said, table=table)
