@@ -625,6 +625,7 @@ def test_pictionary_game_to_its_summary(chromium_browser, app_url):
     while rounds_told() < 6 and time.time() < deadline:
         page.wait_for_timeout(250)
     assert rounds_told() >= 6
+    assert_accessible(page)  # the summary: the six drawings, what the AI said, the score
     page.close()
 
 
@@ -746,6 +747,8 @@ def test_two_students_train_in_workers_and_cannot_overwrite_each_other(chromium_
     saved.wait_for(timeout=30_000)
     taken.wait_for(timeout=30_000)
     assert pages[1].locator("[data-testid='stException']").count() == 0
+    for page in pages:  # a training's results: curves, confusion matrix, confused drawings
+        assert_accessible(page)
     for context in contexts:
         context.close()
 
@@ -782,6 +785,18 @@ CHARTS_WITHOUT_NAME = """() => [...document.querySelectorAll("[data-testid=stPlo
     .map(chart => chart.outerHTML.slice(0, 120))"""
 
 
+def assert_accessible(page) -> None:
+    """What the page shows now: no WCAG 2.1 A/AA violation found by axe-core, every picture
+    with a text alternative and every chart with a name."""
+    _axe_ready()
+    assert page.evaluate(IMAGES_WITHOUT_TEXT) == []
+    assert page.evaluate(CHARTS_WITHOUT_NAME) == []
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
+    assert violations == [], violations
+
+
 def _axe_ready() -> None:
     if not AXE.is_file():
         message = "axe-core is not installed: run `npm ci` (package.json)"
@@ -804,11 +819,7 @@ def test_no_wcag_violation_on_any_page(chromium_browser, app_url, local_models, 
     page.wait_for_timeout(1500)  # the last elements of the run
     lang = locale[:2]  # set by the page's script, once its run has reached the browser
     page.wait_for_function("(lang) => document.documentElement.lang === lang", arg=lang)
-    assert page.evaluate(IMAGES_WITHOUT_TEXT) == []
-    assert page.evaluate(CHARTS_WITHOUT_NAME) == []
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
-    assert violations == [], violations
+    assert_accessible(page)
     if lang == "es":  # Streamlit's own controls named in Spanish too, for a screen reader
         assert _english_labels(page) == []
     page.close()
@@ -912,4 +923,5 @@ def test_the_keyboard_alone_picks_the_photo_and_the_model_and_reaches_the_result
             break
     assert sorted(reached) == sorted(goals), [f["name"] for f in passed]
     assert reached[0] == "photo"  # the page's order: the photo first
+    assert_accessible(page)  # as the interactions left it: another photo, a table open
     page.close()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from core.tasks import chart_text
+from core.tasks.colours import ACCENT, rgb
 
 
 def test_answers_are_named_likeliest_first_with_their_percentages_in_the_student_s_way():
@@ -61,3 +62,25 @@ def test_a_confusion_matrix_names_its_largest_mistake_and_its_share_right():
 def test_boxes_are_said_by_their_coordinates():
     said = chart_text.box_list("es", [("A", (10, 10, 50, 40)), ("B", (30.5, 20, 70, 50))])
     assert said == "caja A: x de 10 a 50, y de 10 a 40; caja B: x de 30,5 a 70, y de 20 a 50"
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_charts_accent_is_the_theme_s_and_reads_on_white():
+    """Bars, lines and frames are drawn in the theme's primary colour, at WCAG's 4.5:1 against
+    white (3:1 is asked of graphics; text sits on the bars too)."""
+    import tomllib
+
+    from tests.support.environment import ROOT
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert theme["primaryColor"].lower() == ACCENT.lower()
+    ratio = (1.0 + 0.05) / (_luminance(ACCENT) + 0.05)
+    assert ratio >= 4.5, ratio

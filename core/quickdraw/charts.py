@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 from core.i18n import number
 from core.quickdraw.formats import Drawing, to_bitmap
 from core.quickdraw.stroke_replay import replay_frames
+from core.tasks.colours import ACCENT
 
 GRID_CELL = 64  # pixels per thumbnail
 
@@ -61,7 +62,7 @@ def grid_figure(
         row, column = centres[picked - 1]
         left, top = 1 + column * size, 1 + row * size
         frames.append({"type": "rect", "x0": left, "x1": left + size, "y0": top,
-                       "y1": top + size, "line": {"color": "#ff9d00", "width": 3}})  # fmt: skip
+                       "y1": top + size, "line": {"color": ACCENT, "width": 3}})  # fmt: skip
     figure = go.Figure(
         data=[
             {"type": "image", "source": source, "hoverinfo": "skip"},
@@ -72,7 +73,7 @@ def grid_figure(
                 "customdata": list(range(1, len(drawings) + 1)),
                 "text": hover,
                 "mode": "markers",
-                "marker": {"size": 44, "symbol": "square", "opacity": 0.01, "color": "#ff9d00"},
+                "marker": {"size": 44, "symbol": "square", "opacity": 0.01, "color": ACCENT},
                 "hovertemplate": "%{text}<extra></extra>",
             },
         ],
@@ -190,7 +191,7 @@ def strokes_figure(strokes, title: str) -> go.Figure:
     xs, ys = _path([(list(s[0]), list(s[1])) for s in strokes])
     figure = go.Figure(
         go.Scatter(x=xs, y=ys, mode="lines+markers", line={"color": "black", "width": 2},
-                   marker={"size": 4, "color": "#ff9d00"}, hoverinfo="skip")
+                   marker={"size": 4, "color": ACCENT}, hoverinfo="skip")
     )  # fmt: skip
     figure.update_layout(
         title={"text": title, "font": {"size": 14}},

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.quickdraw.training import EpochStats
+from core.tasks.colours import ACCENT
 
 
 def learning_curves(
@@ -21,7 +22,7 @@ def learning_curves(
         start=1,
     ):  # fmt: skip
         for values, name, colour in ((train_values, names[0], "#4363d8"),
-                                     (val_values, names[1], "#ff9d00")):  # fmt: skip
+                                     (val_values, names[1], ACCENT)):  # fmt: skip
             figure.add_trace(
                 go.Scatter(x=epochs, y=values, mode="lines+markers", name=name,
                            line={"color": colour}, showlegend=column == 1),
@@ -55,7 +56,7 @@ def accuracy_by_data(runs: list[dict], x_title: str, y_title: str) -> go.Figure:
     figure = go.Figure(
         go.Scatter(x=[r["per_class"] for r in runs], y=[r["accuracy"] for r in runs],
                    mode="markers+text", text=[f"{r['classes']} cl." for r in runs],
-                   textposition="top center", marker={"size": 12, "color": "#ff9d00"})
+                   textposition="top center", marker={"size": 12, "color": ACCENT})
     )  # fmt: skip
     figure.update_layout(
         xaxis={"title": x_title, "type": "log"},

@@ -12,7 +12,7 @@ from PIL import Image
 from core.i18n import number, percent
 from core.result_cache import ResultCache
 from core.tasks.classification import Prediction
-from core.tasks.colours import label_colour
+from core.tasks.colours import ACCENT, label_colour
 from core.tasks.depth import downsample
 from core.tasks.detection import Box, Detection
 
@@ -47,7 +47,7 @@ def top_k_bars(predictions: tuple[Prediction, ...], axis_title: str, lang: str =
             orientation="h",
             text=[percent(lang, p.score, 1) for p in predictions],
             textposition="auto",
-            marker_color="#ff9d00",
+            marker_color=ACCENT,
             hovertemplate="%{y}: %{x:.2f} %<extra></extra>",
         )
     )

@@ -13,6 +13,7 @@ from streamlit.navigation.page import StreamlitPage
 from core.config import settings
 from core.i18n import LANGUAGES, catalogue, language_from_locale, number, separators, t, tn
 from core.models.registry import HOME, all_pages, page_icon
+from core.tasks.colours import ACCENT
 from core.tasks.image_input import SAMPLE_PHOTOS
 
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
@@ -76,9 +77,9 @@ ACCESSIBLE_STYLE = (
     "[data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] p,"
     " [data-testid='stWidgetLabel'] [data-testid='stCaptionContainer']"
     " {color: inherit; opacity: 0.82}\n"
-    ":focus-visible {outline: 3px solid #c2410c !important; outline-offset: 2px}\n"
+    f":focus-visible {{outline: 3px solid {ACCENT} !important; outline-offset: 2px}}\n"
     # a radio button's or a checkbox's own input is hidden under its drawing: ring its label
-    "label:has(input:focus-visible) {outline: 3px solid #c2410c; outline-offset: 2px;"
+    f"label:has(input:focus-visible) {{outline: 3px solid {ACCENT}; outline-offset: 2px;"
     " border-radius: 4px}"
     "</style>"
 )
