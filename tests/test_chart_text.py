@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.tasks import chart_text
-from core.tasks.colours import ACCENT, rgb
+from core.tasks.colours import ACCENT, PALETTE, contrast, text_on
 
 
 def test_answers_are_named_likeliest_first_with_their_percentages_in_the_student_s_way():
@@ -64,15 +64,6 @@ def test_boxes_are_said_by_their_coordinates():
     assert said == "caja A: x de 10 a 50, y de 10 a 40; caja B: x de 30,5 a 70, y de 20 a 50"
 
 
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in rgb(colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def test_the_charts_accent_is_the_theme_s_and_reads_on_white():
     """Bars, lines and frames are drawn in the theme's primary colour, at WCAG's 4.5:1 against
     white (3:1 is asked of graphics; text sits on the bars too)."""
@@ -82,5 +73,11 @@ def test_the_charts_accent_is_the_theme_s_and_reads_on_white():
 
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
     assert theme["primaryColor"].lower() == ACCENT.lower()
-    ratio = (1.0 + 0.05) / (_luminance(ACCENT) + 0.05)
-    assert ratio >= 4.5, ratio
+    assert contrast(ACCENT, "#ffffff") >= 4.5
+
+
+def test_a_box_s_label_reads_on_its_colour_whatever_the_class():
+    """Labels on the detection boxes: black or white text on the class's colour, never under
+    WCAG's 4.5:1 for text, for every colour of the palette."""
+    assert text_on("#ffff80") == "#000000" and text_on("#0075dc") == "#ffffff"
+    assert min(contrast(text_on(colour), colour) for colour in PALETTE) >= 4.5

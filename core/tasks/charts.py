@@ -12,7 +12,7 @@ from PIL import Image
 from core.i18n import number, percent
 from core.result_cache import ResultCache
 from core.tasks.classification import Prediction
-from core.tasks.colours import ACCENT, label_colour
+from core.tasks.colours import ACCENT, label_colour, text_on
 from core.tasks.depth import downsample
 from core.tasks.detection import Box, Detection
 
@@ -107,7 +107,7 @@ def _rectangle(box: Box, scale: float, colour: str, name: str, hover: str) -> di
 
 
 def _label(x: float, y: float, text: str, colour: str, filled: bool) -> dict:
-    font = {"color": "white" if filled else colour, "size": 12}
+    font = {"color": text_on(colour) if filled else colour, "size": 12}
     label = {"x": x, "y": y, "text": text, "showarrow": False, "xanchor": "left",
              "yanchor": "bottom", "font": font}  # fmt: skip
     return {**label, "bgcolor": colour} if filled else label
