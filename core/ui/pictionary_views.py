@@ -110,7 +110,7 @@ def _bars(lang: str, result: ClassificationResult, key: str) -> None:
                alt=said)  # fmt: skip
 
 
-# Drawings a student without a mouse can give the model: the first of each word in Quick, Draw!'s
+# Drawings a student without a mouse can give the model: the first 100 of a word in Quick, Draw!'s
 # simplified files (the explorer's default, so both pages share one download).
 BORROWED_FORMAT, BORROWED_COUNT = "simplified", 100
 
