@@ -14,14 +14,14 @@ MOST_NAMED = 5  # a description names at most this many answers, the likeliest f
 
 
 def ranked(lang: str, answers: Iterable[tuple[str, float]], most: int = MOST_NAMED) -> str:
-    """ "gato 45 %, perro 20 %, …": answers (label, fraction) in the order given."""
+    """ "gato 45,5 %, perro 20,0 %, …": answers (label, fraction) in the order given."""
     answers = list(answers)
     named = [f"{label} {percent(lang, score, 1)}" for label, score in answers[:most]]
     return ", ".join(named) + (", …" if len(answers) > most else "")
 
 
 def top_answers(lang: str, answers: Iterable[tuple[str, float]]) -> str:
-    """A bar chart of a classifier's answers: "Las 5 respuestas más probables: gato 45 %, …"."""
+    """A bar chart of a classifier's answers: "Las 5 respuestas más probables: gato 45,5 %, …"."""
     answers = list(answers)
     return tn(lang, "charts.top_answers", len(answers), answers=ranked(lang, answers))
 

@@ -259,13 +259,18 @@ def _depth_pro(T):
 # --- segmentation ----------------------------------------------------------------------------
 
 
-def _maskformer(T):
-    labels = tiny._labels("facebook/mask2former-swin-tiny-coco-panoptic")
-    backbone = T.SwinConfig(
+def _tiny_swin(T):
+    """The Swin backbone MaskFormer and OneFormer share here: four one-block stages."""
+    return T.SwinConfig(
         image_size=64, patch_size=4, embed_dim=16, depths=[1, 1, 1, 1],
         num_heads=[1, 1, 2, 2], window_size=4,
         out_features=["stage1", "stage2", "stage3", "stage4"],
     )  # fmt: skip
+
+
+def _maskformer(T):
+    labels = tiny._labels("facebook/mask2former-swin-tiny-coco-panoptic")
+    backbone = _tiny_swin(T)
     config = T.MaskFormerConfig(
         backbone_config=backbone, mask_feature_size=32, fpn_feature_size=32,
         decoder_config={"model_type": "detr", "d_model": 16, "encoder_layers": 1,
@@ -282,11 +287,7 @@ def _maskformer(T):
 
 def _oneformer(T):
     labels = tiny._labels("facebook/mask2former-swin-tiny-coco-panoptic")
-    backbone = T.SwinConfig(
-        image_size=64, patch_size=4, embed_dim=16, depths=[1, 1, 1, 1],
-        num_heads=[1, 1, 2, 2], window_size=4,
-        out_features=["stage1", "stage2", "stage3", "stage4"],
-    )  # fmt: skip
+    backbone = _tiny_swin(T)
     config = T.OneFormerConfig(
         backbone_config=backbone, hidden_dim=32, conv_dim=32, mask_dim=32, num_queries=10,
         encoder_layers=1, decoder_layers=2, dim_feedforward=32, num_attention_heads=2,
