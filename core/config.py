@@ -65,6 +65,10 @@
 - `VTL_GC_GROWTH_MB` (64): a page run that finds the process this much larger than at the
   last full garbage collection starts one (see `core/garbage_collection.py`; Streamlit's own
   collection after every run is off in `.streamlit/config.toml`).
+- `VTL_LEAN_MMAP_MB` (4): while a training runs, the server's memory blocks from this size up
+  are mapped apart and returned to the system the moment they are freed (glibc; see
+  `core/garbage_collection.py`): a detector's forward pass then peaks hundreds of MB lower but
+  runs slower, so only then. 0: never.
 - `HF_HUB_OFFLINE` (unset): huggingface_hub's own switch; `1` fails at once instead of
   waiting for the network.
 """
@@ -112,6 +116,7 @@ class Settings:
     policy_cache: Path | None
     gc_growth_mb: int
     memory_limit_mb: int
+    lean_mmap_mb: int
 
 
 def _flag(value: str | None) -> bool:
@@ -182,4 +187,5 @@ def settings() -> Settings:
         ),
         gc_growth_mb=max(1, int(os.environ.get("VTL_GC_GROWTH_MB", "64"))),
         memory_limit_mb=int(os.environ.get("VTL_MEMORY_LIMIT_MB", "2700")),
+        lean_mmap_mb=max(0, int(os.environ.get("VTL_LEAN_MMAP_MB", "4"))),
     )

@@ -1,5 +1,6 @@
 """The app's garbage-collection policy: what lasts is frozen, a page run collects only when
-something changed, and garbage among frozen objects is still freed by the next full collection."""
+something changed, and garbage among frozen objects is still freed by the next full collection;
+glibc's allocator told to run lean and roomy again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import sys
 import types
 import weakref
 
-from core.garbage_collection import STATE, after_run, collect_and_freeze
+import pytest
+
+import core.garbage_collection as collection
+from core.garbage_collection import STATE, after_run, collect_and_freeze, lean_allocator
 
 
 class _Node:
@@ -48,3 +52,32 @@ def test_a_frozen_cycle_that_becomes_garbage_is_freed_by_the_next_full_collectio
     assert alive() is not None
     collect_and_freeze()  # as after an eviction, an import or growth
     assert alive() is None
+
+
+def test_lean_allocator_sets_glibc_mapping_threshold(monkeypatch):
+    told: list[tuple[int, int]] = []
+    monkeypatch.setattr(collection, "_MALLOPT", lambda param, value: told.append((param, value)))
+    trims: list[int] = []
+    monkeypatch.setattr(collection, "_TRIM", trims.append)
+    assert lean_allocator(True, 4 * 2**20) is True
+    assert told == [(-3, 4 * 2**20)] and trims == [0]  # lean, and what is held goes back
+    assert lean_allocator(False, 4 * 2**20) is True
+    assert told[-1] == (-3, collection.ROOMY_MMAP_BYTES) and trims == [0]
+    assert lean_allocator(True, 0) is False and len(told) == 2  # the setting's 0: never
+
+
+def test_lean_allocator_is_a_no_op_without_glibc(monkeypatch):
+    monkeypatch.setattr(collection, "_MALLOPT", None)
+    assert lean_allocator(True, 4 * 2**20) is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_lean_allocator_reaches_the_real_allocator():
+    if collection._MALLOPT is None:
+        pytest.skip("not glibc")
+    try:
+        assert lean_allocator(True, 4 * 2**20) is True
+        blocks = [bytearray(8 * 2**20) for _ in range(3)]  # mapped apart, then returned
+        del blocks
+    finally:
+        assert lean_allocator(False, 4 * 2**20) is True

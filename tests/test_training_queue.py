@@ -1,5 +1,6 @@
 """Trainings in worker processes: a queue with positions, leaving it, automatic start, a budget
-that refuses what could never fit, a killed worker reported, nothing half-saved listed."""
+that refuses what could never fit, a killed worker reported, nothing half-saved listed; the
+server's allocator lean while one runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+import core.garbage_collection as collection
 from core.quickdraw.saved_models import save_model
 from core.quickdraw.training import TrainingConfig, load_bitmaps, local_fetch
 from core.quickdraw.training_queue import TrainingQueue, TrainingRefused
@@ -161,3 +163,14 @@ def test_a_message_the_server_cannot_take_fails_the_training_without_a_hang(bitm
     view = _until(queue, job, {"failed", "done"}, limit=60)
     assert view.state == "failed" and "ResNetConfig" in view.error
     assert queue.running() == 0
+
+
+def test_the_allocator_runs_lean_only_while_a_training_runs(bitmaps, monkeypatch):
+    told: list[int] = []
+    monkeypatch.setattr(collection, "_MALLOPT", lambda _param, value: told.append(value))
+    images, labels = bitmaps
+    queue = TrainingQueue(budget_bytes=2**40, lean_mmap_bytes=4 * 2**20)
+    job = queue.submit(TrainingConfig(WORDS, 300, 1), images, labels)
+    assert told == [4 * 2**20]  # from its start
+    _until(queue, job, {"done"})
+    assert told == [4 * 2**20, collection.ROOMY_MMAP_BYTES]  # and roomy once none runs

@@ -9,7 +9,6 @@ the app shares one instance across sessions (see `core/ui/shared.py`).
 
 from __future__ import annotations
 
-import ctypes
 import threading
 import time
 import traceback
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import settings
-from core.garbage_collection import collect_and_freeze
+from core.garbage_collection import collect_and_freeze, give_back_freed_memory
 from core.models.hub_download import Progress, fetch_model
 from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
 from core.models.registry import TASKS
@@ -312,27 +311,6 @@ def _forget(exc: BaseException) -> None:
         traceback.clear_frames(current.__traceback__)
         current = current.__cause__ or current.__context__
     _release_memory()
-
-
-def _glibc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
-        return None
-
-
-_TRIM = _glibc_trim()
-
-
-def give_back_freed_memory() -> None:
-    """Hand the memory a model run freed back to the system.
-
-    A run's activations (hundreds of MB for a detector on a large photo) are freed when it ends,
-    but glibc keeps freed memory, fragmented, for later: over a class, resident memory crept up
-    (benchmarks/soak.py: +95 MB within 9 reruns without this, +26 MB over 300 with it). It takes
-    about 0.3 ms."""
-    if _TRIM is not None:
-        _TRIM(0)
 
 
 def _release_memory() -> None:

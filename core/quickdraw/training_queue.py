@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from core.garbage_collection import lean_allocator
 from core.quickdraw.training import EpochStats, TrainingConfig, TrainingResult, build_model
 from core.quickdraw.training_worker import (
     estimate_bytes,
@@ -110,10 +111,14 @@ class SessionHoldings:
 class TrainingQueue:
     """Trainings in worker processes: at most `max_running`, within `budget_bytes`."""
 
-    def __init__(self, budget_bytes: int, max_running: int = 2, threads: int = 1) -> None:
+    def __init__(
+        self, budget_bytes: int, max_running: int = 2, threads: int = 1, lean_mmap_bytes: int = 0
+    ) -> None:
         self.budget_bytes = budget_bytes
         self.max_running = max_running
         self.threads = threads
+        # While a training runs, the server's allocator runs lean (`lean_allocator`): 0 never
+        self.lean_mmap_bytes = lean_mmap_bytes
         self._jobs: dict[int, _Job] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -207,6 +212,8 @@ class TrainingQueue:
                 break  # first come, first served: nobody overtakes the head of the queue
             job.state, job.stop = "running", self._context.Event()
             starting.append(job)
+        if starting:
+            lean_allocator(True, self.lean_mmap_bytes)
         return starting
 
     def _launch(self, jobs: list[_Job]) -> None:
@@ -278,6 +285,8 @@ class TrainingQueue:
             starting = self._admit()
             if not any(other.state in ACTIVE for other in self._jobs.values()):
                 stop_fork_server(self._context)
+            if not any(other.state == "running" for other in self._jobs.values()):
+                lean_allocator(False, self.lean_mmap_bytes)
         self._launch(starting)
 
 

@@ -50,7 +50,10 @@ def shared_trainings() -> TrainingQueue:
     """The trainings of "Train your own", each in a worker process, within their budget."""
     config = settings()
     return TrainingQueue(
-        config.training_budget_mb * 2**20, config.training_max_running, config.training_threads
+        config.training_budget_mb * 2**20,
+        config.training_max_running,
+        config.training_threads,
+        config.lean_mmap_mb * 2**20,
     )
 
 

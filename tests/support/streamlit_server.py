@@ -40,7 +40,24 @@ def class_sim() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules["class_sim"] = module
     spec.loader.exec_module(module)
+    _clear_autoreruns_on_full_runs(module.Session)
     return module
+
+
+def _clear_autoreruns_on_full_runs(session: type) -> None:
+    """As Streamlit's frontend does (`cleanupAutoReruns` in its `handleNewSession`): a full run
+    (not a fragment's) stops the fragments' timers; the fragments drawn again restart theirs.
+    Without it a simulated student keeps ticking a fragment the page no longer draws (Pictionary's
+    game after its dogs-and-cats tab), which the server never answers."""
+    recv = session._recv
+
+    async def _recv(self, run):
+        fm = await recv(self, run)
+        if fm.WhichOneof("type") == "new_session" and not fm.metadata.run.fragment_ids:
+            self.autoreruns.clear()
+        return fm
+
+    session._recv = _recv
 
 
 def free_port() -> int:
