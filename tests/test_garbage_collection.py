@@ -24,7 +24,7 @@ def test_what_lasts_is_frozen_and_a_quiet_run_does_not_collect():
     collect_and_freeze()
     assert gc.get_freeze_count() > 0
     collections = STATE.full_collections
-    assert after_run(growth_bytes=2**40) is False  # nothing imported, no growth
+    assert after_run(growth_bytes=2**40) == ""  # nothing imported, no growth
     assert STATE.full_collections == collections
 
 
@@ -32,7 +32,7 @@ def test_an_import_triggers_a_full_collection():
     collect_and_freeze()
     sys.modules["_vtl_test_module"] = types.ModuleType("_vtl_test_module")  # a page's import
     try:
-        assert after_run(growth_bytes=2**40) is True
+        assert after_run(growth_bytes=2**40) == "full"
     finally:
         del sys.modules["_vtl_test_module"]
         collect_and_freeze()
@@ -40,7 +40,29 @@ def test_an_import_triggers_a_full_collection():
 
 def test_memory_growth_triggers_a_full_collection():
     collect_and_freeze()
-    assert after_run(growth_bytes=0) is True  # any growth at all counts as past the threshold
+    assert after_run(growth_bytes=0) == "full"  # any growth at all counts as past the threshold
+
+
+def test_some_growth_collects_only_the_young_and_more_growth_everything(monkeypatch):
+    collect_and_freeze()
+    base, mb = STATE.resident_after_full, 2**20
+    frozen = _Node()
+    frozen_alive = weakref.ref(frozen)
+    gc.freeze()  # `frozen` lasts, like a model; `young` comes after, like a session's photo
+    young = _Node()
+    young_alive = weakref.ref(young)
+    del frozen, young
+    fulls = STATE.full_collections
+    monkeypatch.setattr(collection, "resident_bytes", lambda: base + 64 * mb)
+    assert after_run(growth_bytes=64 * mb) == "young"
+    assert young_alive() is None and frozen_alive() is not None  # the frozen were not visited
+    assert STATE.full_collections == fulls
+    assert after_run(growth_bytes=64 * mb) == ""  # no growth since that young collection
+    monkeypatch.setattr(
+        collection, "resident_bytes", lambda: base + collection.FULL_AFTER_GROWTHS * 64 * mb
+    )
+    assert after_run(growth_bytes=64 * mb) == "full"
+    assert frozen_alive() is None
 
 
 def test_a_frozen_cycle_that_becomes_garbage_is_freed_by_the_next_full_collection():

@@ -194,7 +194,8 @@ def shown_jpeg(image: Image.Image, width: int) -> bytes:
 
 def shown_png(pixels: np.ndarray) -> bytes:
     """An array of pixels (uint8, H × W or H × W × 3) as PNG bytes, exact: what the model is
-    handed is shown pixel for pixel."""
+    handed is shown pixel for pixel. The fastest compression: a 224 × 224 photo in 3.8 ms
+    instead of 14 ms (PIL's default level), 6 % larger; a class's uploads each make one."""
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
