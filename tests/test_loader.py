@@ -234,6 +234,35 @@ def test_a_slow_build_does_not_hold_up_other_models():
     assert builds == ["fast/model", "slow/model"]  # three sessions, one build
 
 
+def test_an_eviction_giving_memory_back_does_not_hold_up_a_loaded_model(monkeypatch):
+    import threading
+
+    import core.models.loader as loader
+
+    releasing, release = threading.Event(), threading.Event()
+
+    def slow_release():  # a full collection and malloc_trim, slow in a big process
+        if all(ref.id != "a/a" for ref in list(cache._entries)):  # once a/a is forgotten
+            releasing.set()
+            assert release.wait(10)
+
+    cache = ModelCache(25, build=lambda ref, progress: FakePipe(ref), measure=lambda pipe: 10)
+    cache.get(ModelRef("a/a", CLS))
+    cache.get(ModelRef("b/b", CLS))
+    monkeypatch.setattr(loader, "_release_memory", slow_release)
+    evicting = threading.Thread(target=cache.get, args=(ModelRef("c/c", CLS),))
+    evicting.start()  # a/a goes, and its memory is being given back
+    assert releasing.wait(10)
+    answered = []
+    reader = threading.Thread(target=lambda: answered.append(cache.get(ModelRef("b/b", CLS))))
+    reader.start()
+    reader.join(2)
+    assert answered and answered[0].ref.id == "b/b"  # not waiting for that release
+    release.set()
+    evicting.join(10)
+    assert sorted(e.ref.id for e in cache.loaded()) == ["b/b", "c/c"]  # a/a forgotten
+
+
 class Weights:
     """Stands for the tensors a model holds: 50 MB, and a weak reference tells when freed."""
 

@@ -111,6 +111,7 @@ def _with_bounded_waits() -> None:
 
 def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
 
     if ref.id.startswith(TRAINED):
         from core.quickdraw.saved_models import model_path, model_version
@@ -137,7 +138,7 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
         )
         if _complete(cached):
             return cached
-    except Exception:  # not in the cache (or only partly): download below
+    except LocalEntryNotFoundError:  # not in the cache (or only partly): download below
         pass
     _with_bounded_waits()
     plan = snapshot_download(ref.id, revision=ref.revision, allow_patterns=patterns, dry_run=True)

@@ -256,7 +256,9 @@ class ModelCache:
                 entry = self._touch(ref)
                 if entry is not None:
                     return entry
-                self._make_room(expected_bytes)
+                evicted = self._make_room(expected_bytes)
+            if evicted:  # outside the lock: sessions whose model is loaded do not wait
+                _release_memory()
             try:
                 started = time.perf_counter()
                 pipe = self._build(ref, progress)
@@ -275,11 +277,14 @@ class ModelCache:
             with self._lock:
                 # Another version of the same model (a student's model saved again under its
                 # name) is never asked for again: its memory goes now, not when evicted.
-                for stale in [r for r in self._entries if r.id == ref.id and r != ref]:
-                    del self._entries[stale]
-                self._make_room(entry.nbytes)
+                stale = [r for r in self._entries if r.id == ref.id and r != ref]
+                for old in stale:
+                    del self._entries[old]
+                evicted = self._make_room(entry.nbytes) or bool(stale)
                 self._entries[ref] = entry
-                return entry
+            if evicted:
+                _release_memory()
+            return entry
 
     def _touch(self, ref: ModelRef) -> LoadedModel | None:
         entry = self._entries.get(ref)
@@ -288,16 +293,21 @@ class ModelCache:
             entry.last_used = time.time()
         return entry
 
-    def _make_room(self, incoming: int) -> None:
+    def _make_room(self, incoming: int) -> bool:
+        """Forget the least recently used models until `incoming` bytes fit (called with the
+        lock held); whether any was forgotten, so that the caller releases their memory once
+        it has let the lock go."""
+        evicted = False
         while self._entries and self.used_bytes + incoming > self.budget_bytes:
             self._entries.popitem(last=False)  # its thread ends once no session holds it
-            _release_memory()
+            evicted = True
+        return evicted
 
     def clear(self) -> None:
         """Free every model (the diagnostics' button, and tests)."""
         with self._lock:
             self._entries.clear()
-            _release_memory()
+        _release_memory()
 
 
 def _forget(exc: BaseException) -> None:
