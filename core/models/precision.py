@@ -25,7 +25,6 @@ from typing import Any
 
 from core.models.warmup import Warmup
 
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
 FASTER_BY = 1.1  # bfloat16 is kept only if its forward pass is at least this much faster
 # int8 is kept only if its forward pass is at least this much faster: DETR (a convolutional
 # backbone, few linear layers) timed about even on load (2110 vs 2159 ms) but ran 1.24× slower

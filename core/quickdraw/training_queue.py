@@ -2,10 +2,12 @@
 
 A class pressing "Train" together must not sink the server that answers everyone: six
 trainings in the server's own process took it from 1.3 GB to 6.5 GB and kept 0.7 GB after they
-ended. Here each training runs in a worker process (spawned, so it shares no threads or locks
-with the server), on a bounded number of threads, and its memory goes back to the system when
-it ends. At most `max_running` run at once, and only while their estimated memory fits
-`budget_bytes`; the others wait in a queue, first come first served, and start by themselves.
+ended. Here each training runs in a worker process (forked from a fork server that imported
+torch once, never from the server itself, so it shares no threads or locks with the server; see
+`training_worker.worker_context`), on a bounded number of threads, and its memory goes back to
+the system when it ends. At most `max_running` run at once, and only while their estimated
+memory fits `budget_bytes`; the others wait in a queue, first come first served, and start by
+themselves.
 
 The worker streams its progress (steps, each epoch's figures, the model after each epoch) over
 a pipe; the page reads a `JobView`. A worker that dies (killed, out of memory) is reported as
