@@ -121,6 +121,7 @@ class TrainingQueue:
         self.threads = threads
         # While a training runs, the server's allocator runs lean (`lean_allocator`): 0 never
         self.lean_mmap_bytes = lean_mmap_bytes
+        self._lean = False
         self._jobs: dict[int, _Job] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -214,9 +215,16 @@ class TrainingQueue:
                 break  # first come, first served: nobody overtakes the head of the queue
             job.state, job.stop = "running", self._context.Event()
             starting.append(job)
-        if starting:
-            lean_allocator(True, self.lean_mmap_bytes)
+        self._lean_while_running()
         return starting
+
+    def _lean_while_running(self) -> None:
+        """The server's allocator lean from a training's start until none runs (called with the
+        lock held, by `_admit`, which every change of a job's state goes through)."""
+        running = any(job.state == "running" for job in self._jobs.values())
+        if running != self._lean:
+            self._lean = running
+            lean_allocator(running, self.lean_mmap_bytes)
 
     def _launch(self, jobs: list[_Job]) -> None:
         for job in jobs:
@@ -287,8 +295,6 @@ class TrainingQueue:
             starting = self._admit()
             if not any(other.state in ACTIVE for other in self._jobs.values()):
                 stop_fork_server(self._context)
-            if not any(other.state == "running" for other in self._jobs.values()):
-                lean_allocator(False, self.lean_mmap_bytes)
         self._launch(starting)
 
 
