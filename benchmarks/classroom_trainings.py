@@ -73,7 +73,8 @@ def classify_now(cache, ref, photos, index: int) -> float:
 
 def child(mode: str, trainings: int, per_class: int, epochs: int, folder: Path) -> dict:
     from core.config import settings
-    from core.models.loader import ModelCache, give_back_freed_memory
+    from core.garbage_collection import give_back_freed_memory
+    from core.models.loader import ModelCache
     from core.models.model_ref import ModelRef
     from core.models.registry import DEFAULT_MODELS, MODELS
     from core.quickdraw.formats import read_ndjson

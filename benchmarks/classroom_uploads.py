@@ -47,7 +47,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from core.config import settings
-    from core.models.loader import ModelCache, give_back_freed_memory
+    from core.garbage_collection import give_back_freed_memory
+    from core.models.loader import ModelCache
     from core.models.model_ref import ModelRef
     from core.models.registry import DEFAULT_MODELS, MODELS, TASKS
     from core.result_cache import ResultCache

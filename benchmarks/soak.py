@@ -104,7 +104,7 @@ def main() -> int:
         errors += [f"{page}: {e.value}" for e in [*at.exception, *at.error]]
         samples.append((rerun, resident_mb()))
     seconds = time.perf_counter() - started
-    from core.models.loader import give_back_freed_memory
+    from core.garbage_collection import give_back_freed_memory
 
     trim = time.perf_counter()
     for _ in range(20):

@@ -19,7 +19,8 @@ app turns it off (`.streamlit/config.toml`) and collects this way instead:
   only the objects made since the last freeze (the sessions' pages, photos and answers), a
   fraction of a full collection's cost. A class uploading 20 phone photos grows the process
   by that much within seconds; each full collection then held every student's page run for
-  0.25-0.3 s (a profile of that class: 0.76 s of the server's CPU in them).
+  0.25-0.3 s (a profile of that class, the page's first run included: 0.76 s of the server's
+  CPU in full collections after page runs).
 """
 
 from __future__ import annotations
