@@ -785,10 +785,19 @@ CHARTS_WITHOUT_NAME = """() => [...document.querySelectorAll("[data-testid=stPlo
     .map(chart => chart.outerHTML.slice(0, 120))"""
 
 
+# The page at rest: no run going on, no element left stale by one (Streamlit fades a stale
+# element to a third of its opacity, which axe rightly reads as too little contrast).
+SETTLED = """() => !document.querySelector("[data-testid=stStatusWidgetRunningIcon]")
+    && !document.querySelector("[data-stale=true]")
+    && [...document.querySelectorAll("[data-testid=stElementContainer]")]
+        .every(element => getComputedStyle(element).opacity === "1")"""
+
+
 def assert_accessible(page) -> None:
-    """What the page shows now: no WCAG 2.1 A/AA violation found by axe-core, every picture
-    with a text alternative and every chart with a name."""
+    """What the page shows once at rest: no WCAG 2.1 A/AA violation found by axe-core, every
+    picture with a text alternative and every chart with a name."""
     _axe_ready()
+    page.wait_for_function(SETTLED, timeout=60_000)
     assert page.evaluate(IMAGES_WITHOUT_TEXT) == []
     assert page.evaluate(CHARTS_WITHOUT_NAME) == []
     if not page.evaluate("() => typeof axe !== 'undefined'"):
