@@ -1,5 +1,5 @@
 """The app's entry point (`streamlit run Home.py`): the sidebar lists the pages under titles in
-the student's language, then the page the student chose runs (Home is app_pages/0_Home_Page.py).
+the student's language, then the page the student chose runs (Home is app_pages/Home_Page.py).
 After the run, garbage is collected only when something changed (`core/garbage_collection.py`;
 Streamlit's collection after every run is off in `.streamlit/config.toml`)."""
 

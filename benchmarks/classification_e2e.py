@@ -44,7 +44,7 @@ def count_calls_on_rerun(jpeg: bytes) -> dict[str, int]:
     def calls() -> int:
         return sum(entry.calls for entry in shared_models().loaded())
 
-    at = app_page("app_pages/1_Image_Classification.py", 300)
+    at = app_page("app_pages/Image_Classification.py", 300)
     at.run()
     at.radio(key="cls_source").set_value("upload").run()
     before = calls()

@@ -184,7 +184,7 @@ class MemoryPeak:
 
 
 def app_page(page: str, timeout: float = 600):
-    """A page ("app_pages/1_Image_Classification.py", or "Home.py") as a student opens it: through
+    """A page ("app_pages/Image_Classification.py", or "Home.py") as a student opens it: through
     the app's entry point, whose navigation knows every page (links between pages need it)."""
     from pathlib import Path
 

@@ -41,7 +41,7 @@ def main() -> int:
     from core.ui.shared import shared_models
 
     before_models = resident_mb()
-    at = app_page("app_pages/1_Image_Classification.py", 600)
+    at = app_page("app_pages/Image_Classification.py", 600)
     for model_id in models:  # all five from the first run
         at.session_state[model_box_key("cls", model_id)] = True
     at.run()

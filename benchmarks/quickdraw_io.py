@@ -90,7 +90,7 @@ def rerun_with_filters(bucket: Path, work: Path) -> dict:
     with RangeServer(bucket) as server:
         os.environ["VTL_QUICKDRAW_URL"] = server.url
         os.environ["VTL_QUICKDRAW_CACHE"] = str(work / "page-cache")
-        at = app_page("app_pages/5_Quick_Draw_Explorer.py", 120)
+        at = app_page("app_pages/Quick_Draw_Explorer.py", 120)
         started = time.perf_counter()
         at.run()
         first = time.perf_counter() - started

@@ -127,7 +127,7 @@ def app_sessions(sessions: int) -> dict:
     def student(index: int) -> None:
         buffer = io.BytesIO()
         images[index].save(buffer, format="PNG")
-        at = app_page("app_pages/1_Image_Classification.py", 600)
+        at = app_page("app_pages/Image_Classification.py", 600)
         at.run()
         at.radio(key="cls_source").set_value("upload").run()
         at.file_uploader(key="cls_upload").set_value((f"{index}.png", buffer.getvalue(),

@@ -126,11 +126,12 @@ def test_the_step_by_step_shows_what_the_processor_and_the_model_computed(local_
 
 
 def test_the_step_by_step_code_prints_what_the_page_shows(local_models):
+    from core.models.registry import TASKS
     from core.tasks.code_snippets import steps_code
 
     image = sample_photo("coffee")
     result = classify(ModelCache(10**9).get(VIT), image.image)
-    code = steps_code(VIT, image, result.run.auto_class, "es", top_k=3)
+    code = steps_code(VIT, image, result.run.auto_class, TASKS[VIT.task].steps, "es", top_k=3)
     assert "from transformers import AutoImageProcessor, AutoModelForImageClassification" in code
     assert "# 3. softmax: probabilidades que suman 1" in code  # comments in the student's language
     printed = run_snippet(code, str(local_models / VIT.id.replace("/", "--")))

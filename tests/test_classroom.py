@@ -37,9 +37,9 @@ DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
 BEIT = ModelRef("kmewhort/beit-sketch-classifier", "image-classification")
 BEIT_STYLE = DoodleStyle("black", 224)
 PAGES = {
-    "classification": "1_Image_Classification",
-    "detection": "2_Object_Detection",
-    "pictionary": "7_Pictionary",
+    "classification": "Image_Classification",
+    "detection": "Object_Detection",
+    "pictionary": "Pictionary",
 }
 PREFIX = {"classification": "cls", "detection": "det"}
 
@@ -107,10 +107,10 @@ def test_twenty_sessions_at_once_share_one_copy_of_each_model(classroom):
 
 
 TASK_PAGES = {
-    "app_pages/1_Image_Classification.py": "google/vit-base-patch16-224",
-    "app_pages/2_Object_Detection.py": DETR.id,
-    "app_pages/3_Depth_Estimation.py": "depth-anything/Depth-Anything-V2-Small-hf",
-    "app_pages/4_Image_Segmentation.py": "nvidia/segformer-b0-finetuned-ade-512-512",
+    "app_pages/Image_Classification.py": "google/vit-base-patch16-224",
+    "app_pages/Object_Detection.py": DETR.id,
+    "app_pages/Depth_Estimation.py": "depth-anything/Depth-Anything-V2-Small-hf",
+    "app_pages/Image_Segmentation.py": "nvidia/segformer-b0-finetuned-ade-512-512",
 }
 
 

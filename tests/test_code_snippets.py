@@ -10,6 +10,7 @@ import pytest
 
 from core.models.loader import ModelCache
 from core.models.model_ref import ModelRef
+from core.models.registry import TASKS
 from core.tasks.code_snippets import steps_code
 from core.tasks.depth import estimate_depth
 from core.tasks.detection import detect
@@ -37,7 +38,9 @@ def test_detection_steps_keep_the_boxes_the_page_keeps(local_models):
     result = detect(ModelCache(10**9).get(ref), image.image)
     assert result.run.auto_class == "AutoModelForObjectDetection"
     threshold = 0.3
-    code = steps_code(ref, image, result.run.auto_class, "en", threshold=threshold)
+    code = steps_code(
+        ref, image, result.run.auto_class, TASKS[ref.task].steps, "en", threshold=threshold
+    )
     lines = run(code, ref, folder_of(local_models, ref))
     queries = lines[1]  # (1, queries, classes + 1)
     assert queries.startswith("torch.Size([1, ") and f"[1, {result.proposals}, " in queries
@@ -49,7 +52,11 @@ def test_depth_steps_print_the_map_before_and_after_resizing(local_models):
     ref = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
     image = sample_photo("coffee")
     result = estimate_depth(ModelCache(10**9).get(ref), image.image)
-    lines = run(steps_code(ref, image, result.run.auto_class), ref, folder_of(local_models, ref))
+    lines = run(
+        steps_code(ref, image, result.run.auto_class, TASKS[ref.task].steps),
+        ref,
+        folder_of(local_models, ref),
+    )
     height, width = result.input_shape  # Depth Anything's head answers at its input's size
     assert lines[1].startswith(f"torch.Size([1, {height}, {width}])")
     assert lines[2] == f"torch.Size([{image.image.height}, {image.image.width}])"
@@ -60,7 +67,7 @@ def test_segmentation_steps_name_the_page_s_classes(local_models):
     image = sample_photo("coffee")
     result = segment(ModelCache(10**9).get(ref), image.image, "semantic")
     assert result.run.auto_class == "AutoModelForSemanticSegmentation"
-    code = steps_code(ref, image, result.run.auto_class, subtask="semantic")
+    code = steps_code(ref, image, result.run.auto_class, TASKS[ref.task].steps, subtask="semantic")
     lines = run(code, ref, folder_of(local_models, ref))
     assert lines[0] == f"torch.Size([1, 3, {result.input_shape[0]}, {result.input_shape[1]}])"
     assert {line.rsplit(" ", 1)[0] for line in lines[1:]} == {s.label for s in result.segments}

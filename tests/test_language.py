@@ -21,10 +21,10 @@ from tests.support.visible_text import foreign_words, visible_texts, vocabulary,
 
 LOCALES = {"es": "es-ES", "en": "en-US"}
 TASK_PAGES = [
-    "1_Image_Classification",
-    "2_Object_Detection",
-    "3_Depth_Estimation",
-    "4_Image_Segmentation",
+    "Image_Classification",
+    "Object_Detection",
+    "Depth_Estimation",
+    "Image_Segmentation",
 ]
 
 
@@ -62,10 +62,10 @@ def test_the_check_finds_a_word_of_the_other_language():
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
-@pytest.mark.parametrize("page", ["Home", *TASK_PAGES, "8_Diagnostics"])
+@pytest.mark.parametrize("page", ["Home", *TASK_PAGES, "Diagnostics"])
 def test_pages_speak_one_language(local_models, page, lang):
-    if page == "8_Diagnostics":  # with models loaded, so that its tables have rows
-        open_page("1_Image_Classification", LOCALES[lang], timeout=120)
+    if page == "Diagnostics":  # with models loaded, so that its tables have rows
+        open_page("Image_Classification", LOCALES[lang], timeout=120)
     at = open_page(page, LOCALES[lang], timeout=120)
     assert list(visible_texts(at))  # the page showed something to read
     assert_all_in(at, lang)
@@ -73,7 +73,7 @@ def test_pages_speak_one_language(local_models, page, lang):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_the_explorer_speaks_one_language(quickdraw, lang):
-    at = open_page("5_Quick_Draw_Explorer", LOCALES[lang], timeout=120)
+    at = open_page("Quick_Draw_Explorer", LOCALES[lang], timeout=120)
     at.multiselect(key="qd_compare").set_value(["dog"]).run()
     assert_all_in(at, lang)
     if lang == "es":  # categories in Spanish in the legends and the table
@@ -83,7 +83,7 @@ def test_the_explorer_speaks_one_language(quickdraw, lang):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_training_speaks_one_language(quickdraw, lang):
-    at = open_page("6_Train_Your_Own", LOCALES[lang], timeout=300)
+    at = open_page("Train_Your_Own", LOCALES[lang], timeout=300)
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
     at.button(key="tr_start").click().run()
@@ -93,7 +93,7 @@ def test_training_speaks_one_language(quickdraw, lang):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_pictionary_speaks_one_language(quickdraw, lang):
-    at = open_page("7_Pictionary", LOCALES[lang], timeout=120)
+    at = open_page("Pictionary", LOCALES[lang], timeout=120)
     at.session_state["pic_canvas"] = {
         "drawing": {"raw": as_canvas(raw_drawings("bicycle")[3]), "data": None}
     }
@@ -106,7 +106,7 @@ def test_pictionary_speaks_one_language(quickdraw, lang):
 
 
 def test_spanish_numbers_use_a_decimal_comma(local_models):
-    at = open_page("2_Object_Detection", "es-ES", timeout=120)
+    at = open_page("Object_Detection", "es-ES", timeout=120)
     table = next(frame.value for frame in at.dataframe if "mAP" in frame.value.columns)
     assert list(table["mAP"]) == ["0,833", "0,417"]
     assert {m.label: m.value for m in at.metric}["IoU"] == "0,200"
@@ -115,7 +115,7 @@ def test_spanish_numbers_use_a_decimal_comma(local_models):
 
 
 def test_the_depth_comparison_speaks_spanish(local_models):
-    at = open_page("3_Depth_Estimation", "es-ES", timeout=120)
+    at = open_page("Depth_Estimation", "es-ES", timeout=120)
     at.toggle(key="dep_truth").set_value(True).run()
     assert t("es", "depth.delta1") in [m.label for m in at.metric]  # "δ < 1,25"
     assert_all_in(at, "es")

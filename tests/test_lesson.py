@@ -18,14 +18,14 @@ from tests.support.drawings import as_canvas, raw_drawings
 # Each page and the catalogue section of its questions.
 PAGES = {
     "Home": "home",
-    "1_Image_Classification": "classification",
-    "2_Object_Detection": "detection",
-    "3_Depth_Estimation": "depth",
-    "4_Image_Segmentation": "segmentation",
-    "5_Quick_Draw_Explorer": "quickdraw",
-    "6_Train_Your_Own": "train",
-    "7_Pictionary": "pictionary",
-    "8_Diagnostics": "diagnostics",
+    "Image_Classification": "classification",
+    "Object_Detection": "detection",
+    "Depth_Estimation": "depth",
+    "Image_Segmentation": "segmentation",
+    "Quick_Draw_Explorer": "quickdraw",
+    "Train_Your_Own": "train",
+    "Pictionary": "pictionary",
+    "Diagnostics": "diagnostics",
 }
 
 
@@ -37,7 +37,7 @@ def test_every_page_has_two_to_four_questions_in_both_languages(section):
         assert question_es != question_en and answer_es != answer_en  # translated, not copied
 
 
-@pytest.mark.parametrize("page", ["Home", "2_Object_Detection", "8_Diagnostics"])
+@pytest.mark.parametrize("page", ["Home", "Object_Detection", "Diagnostics"])
 def test_the_questions_are_on_the_page_with_their_answers_behind_a_click(local_models, page):
     at = open_page(page, "es-ES", timeout=120)
     assert t("es", "lesson.questions_title") in [h.value for h in at.header]
@@ -49,7 +49,7 @@ def test_the_questions_are_on_the_page_with_their_answers_behind_a_click(local_m
 
 
 def test_the_dogs_and_cats_model_shown_the_rocket_still_answers_dog_or_cat(local_models):
-    at = open_page("1_Image_Classification", "es-ES", timeout=120)
+    at = open_page("Image_Classification", "es-ES", timeout=120)
     at.toggle(key="cls_closed_set").set_value(True).run()
     assert not at.exception
     model = ModelCache(10**9).get(ModelRef(DOGS_AND_CATS, "image-classification"))
@@ -64,7 +64,7 @@ def test_the_dogs_and_cats_model_shown_the_rocket_still_answers_dog_or_cat(local
 
 
 def test_a_task_page_links_the_hub_its_tasks_page_and_the_drawing_pages(local_models):
-    at = open_page("1_Image_Classification", "en-US", timeout=120)
+    at = open_page("Image_Classification", "en-US", timeout=120)
     urls = [button.proto.url for button in at.get("link_button")]
     assert "https://huggingface.co/tasks/image-classification" in urls
     assert "https://huggingface.co/models?pipeline_tag=image-classification" in urls
@@ -77,7 +77,7 @@ def test_a_task_page_links_the_hub_its_tasks_page_and_the_drawing_pages(local_mo
 
 def test_a_drawing_shown_to_the_photo_classifier(local_models, tmp_path, monkeypatch):
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path))
-    at = open_page("7_Pictionary", "es-ES", run=False)
+    at = open_page("Pictionary", "es-ES", run=False)
     at.session_state["pic_canvas"] = {
         "drawing": {"raw": as_canvas(raw_drawings("bicycle")[3]), "data": None}
     }
@@ -144,8 +144,8 @@ def test_the_training_question_names_the_chart_by_its_own_title(lang):
 
 def test_the_depth_page_does_not_say_its_labels_stay_in_english(local_models):
     """Depth models answer with numbers: no class name to keep in English."""
-    at = open_page("3_Depth_Estimation", "es-ES", timeout=120)
+    at = open_page("Depth_Estimation", "es-ES", timeout=120)
     captions = [c.value for c in at.caption]
     assert t("es", "lesson.labels_in_english") not in captions
-    at = open_page("2_Object_Detection", "es-ES", timeout=120)
+    at = open_page("Object_Detection", "es-ES", timeout=120)
     assert t("es", "lesson.labels_in_english") in [c.value for c in at.caption]

@@ -38,7 +38,7 @@ def test_every_page_opens_without_network(offline, page, lang):
 
 
 def test_offline_pages_name_the_fix_and_a_new_try_works(offline, tiny_models_dir, monkeypatch):
-    at = open_page("1_Image_Classification", run=False)
+    at = open_page("Image_Classification", run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     assert [e.value for e in at.error] == [
@@ -57,7 +57,7 @@ def test_offline_the_explorer_opens_a_local_file(offline):
 
     need_shared()
     data = (SHARED / "data" / "quickdraw" / "simplified" / "cat.ndjson").read_bytes()
-    at = open_page("5_Quick_Draw_Explorer", run=False)
+    at = open_page("Quick_Draw_Explorer", run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     at.radio(key="qd_source").set_value("local").run()
@@ -78,7 +78,7 @@ def test_offline_pictionary_uses_the_students_own_model(offline, tmp_path):
     words = ("apple", "fish")
     images, labels = load_bitmaps(words, 200, local_fetch(SHARED / "data/quickdraw/numpy_bitmap"))
     save_model(train(TrainingConfig(words, 200, 1), images, labels), tmp_path / "models", "mine")
-    at = open_page("7_Pictionary", run=False)
+    at = open_page("Pictionary", run=False)
     at.context = {"locale": "en-US"}
     at.run()
     at.selectbox(key="pic_model").set_value("trained/mine").run()

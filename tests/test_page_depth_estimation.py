@@ -20,7 +20,7 @@ from core.tasks.image_input import sample_photo
 from tests.support.app import open_page
 from tests.support.plotly import plotly_array, plotly_specs
 
-PAGE = "3_Depth_Estimation"
+PAGE = "Depth_Estimation"
 DEFAULT = ModelRef("depth-anything/Depth-Anything-V2-Small-hf", "depth-estimation")
 ZOE = ModelRef("Intel/zoedepth-nyu-kitti", "depth-estimation")
 

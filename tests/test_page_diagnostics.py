@@ -9,7 +9,7 @@ from core.ui.diagnostics import folder_mb, reach
 from tests.support.app import open_page
 from tests.support.range_server import RangeServer
 
-PAGE = "8_Diagnostics"
+PAGE = "Diagnostics"
 
 
 def test_versions_models_and_freeing_memory(local_models, tmp_path, monkeypatch):

@@ -45,7 +45,7 @@ def test_the_task_cards_stack_in_the_sidebar_s_order():
     AppTest lists) is the order a phone shows, and it must be the tasks' (the sidebar's)."""
     from core.models.registry import TASKS
 
-    at = open_page("0_Home_Page", "es-ES")
+    at = open_page("Home_Page", "es-ES")
     shown = [s.value for s in at.subheader]
     expected = [f"{task.icon} {t('es', f'tasks.{task.id}.name')}" for task in TASKS.values()]
     assert [s for s in shown if s in expected] == expected

@@ -18,7 +18,7 @@ from tests.support.app import open_page
 from tests.support.models import expected_bars
 from tests.support.plotly import plotly_specs
 
-PAGE = "1_Image_Classification"
+PAGE = "Image_Classification"
 VIT = "google/vit-base-patch16-224"
 RESNET = "microsoft/resnet-50"
 
@@ -90,7 +90,7 @@ def test_spanish_page_and_language_kept_across_pages(local_models):
     at = open_page("Home", "en-US")
     assert at.title[0].value == t("en", "home.title")
     at.selectbox(key="lang_choice").set_value("es").run()
-    at.switch_page("app_pages/1_Image_Classification.py").run()
+    at.switch_page("app_pages/Image_Classification.py").run()
     assert not at.exception
     assert at.title[0].value == "🏷️ " + t("es", "tasks.image-classification.name")
     assert at.selectbox(key="lang_choice").value == "es"

@@ -14,7 +14,7 @@ from core.tasks.segmentation import (
 from tests.support.app import open_page
 from tests.support.plotly import plotly_specs
 
-PAGE = "4_Image_Segmentation"
+PAGE = "Image_Segmentation"
 SEGFORMER = ModelRef("nvidia/segformer-b0-finetuned-ade-512-512", "image-segmentation")
 PANOPTIC = ModelRef("facebook/detr-resnet-50-panoptic", "image-segmentation")
 

@@ -15,7 +15,7 @@ from core.tasks.image_input import sample_photo
 from tests.support.app import open_page
 from tests.support.plotly import plotly_specs
 
-PAGE = "2_Object_Detection"
+PAGE = "Object_Detection"
 DETR = ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm")
 
 

@@ -21,7 +21,7 @@ from tests.support.drawings import as_canvas, raw_drawings
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_specs
 
-PAGE = "7_Pictionary"
+PAGE = "Pictionary"
 BEIT = ModelRef("kmewhort/beit-sketch-classifier", "image-classification")
 BEIT_STYLE = DoodleStyle("black", 224)
 

@@ -17,7 +17,7 @@ from tests.support.app import open_page
 from tests.support.environment import ROOT, SHARED
 from tests.support.plotly import plotly_specs
 
-PAGE = "5_Quick_Draw_Explorer"
+PAGE = "Quick_Draw_Explorer"
 DATA = SHARED / "data" / "quickdraw"
 
 

@@ -13,7 +13,7 @@ from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs
 from tests.support.range_server import RangeServer, bucket_from
 
-PAGE = "6_Train_Your_Own"
+PAGE = "Train_Your_Own"
 
 
 @pytest.fixture(scope="module")

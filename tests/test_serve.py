@@ -118,11 +118,11 @@ def test_pages_through_serve_load_no_weights_in_the_app(serve_url, local_models,
     from core.ui.shared import shared_models
 
     monkeypatch.setenv("VTL_SERVE_URL", serve_url)
-    at = open_page("1_Image_Classification", "es-ES")
+    at = open_page("Image_Classification", "es-ES")
     assert not at.exception and not at.error
     shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
     assert shown == [expected_bars(VIT.id, "chelsea", 5)]
-    for page in ("2_Object_Detection", "3_Depth_Estimation", "4_Image_Segmentation"):
+    for page in ("Object_Detection", "Depth_Estimation", "Image_Segmentation"):
         at = open_page(page, "en-US")
         assert not at.exception and not at.error, page
         assert plotly_specs(at) or at.get("imgs"), page
@@ -217,10 +217,10 @@ def test_serve_unreachable_is_said_on_the_page_and_on_diagnostics(local_models, 
     with pytest.raises(ModelError) as caught:
         ServeBackend(closed, 5).run(VIT, sample_photo("coffee").image)
     assert caught.value.reason == "server_unreachable"
-    at = open_page("1_Image_Classification", "es-ES")
+    at = open_page("Image_Classification", "es-ES")
     assert not at.exception
     assert [e.value for e in at.error][0].startswith("No se puede contactar con el servidor")
-    at = open_page("8_Diagnostics", "es-ES")
+    at = open_page("Diagnostics", "es-ES")
     assert not at.exception
     assert any("No se puede contactar con Ray Serve" in e.value for e in at.error)
 
@@ -228,7 +228,7 @@ def test_serve_unreachable_is_said_on_the_page_and_on_diagnostics(local_models, 
 def test_the_teacher_may_allow_the_local_backend_while_serve_is_down(local_models, monkeypatch):
     monkeypatch.setenv("VTL_SERVE_URL", f"http://127.0.0.1:{_free_port()}/vtl")
     monkeypatch.setenv("VTL_SERVE_FALLBACK", "1")
-    at = open_page("1_Image_Classification", "en-US")
+    at = open_page("Image_Classification", "en-US")
     assert not at.exception and not at.error
     shown = [list(zip(c["data"][0]["y"], c["data"][0]["x"])) for c in plotly_specs(at)]
     assert shown == [expected_bars(VIT.id, "chelsea", 5)]
@@ -236,7 +236,7 @@ def test_the_teacher_may_allow_the_local_backend_while_serve_is_down(local_model
 
 def test_diagnostics_shows_the_deployments(serve_url, local_models, monkeypatch):
     monkeypatch.setenv("VTL_SERVE_URL", serve_url)
-    at = open_page("8_Diagnostics", "en-US")
+    at = open_page("Diagnostics", "en-US")
     assert not at.exception
     assert any(serve_url in s.value for s in at.success)
     table = at.dataframe[0].value  # the first table: where the models run
@@ -251,7 +251,7 @@ def test_pictionary_page_guesses_through_serve_as_locally(serve_url, local_model
     drawing = as_canvas(raw_drawings("bicycle")[3])
 
     def guesses() -> list:
-        at = open_page("7_Pictionary", "en-US")
+        at = open_page("Pictionary", "en-US")
         at.session_state["pic_canvas"] = {"drawing": {"raw": drawing, "data": None}}
         at.run()
         assert not at.exception and not at.error

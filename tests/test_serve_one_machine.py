@@ -102,7 +102,7 @@ def test_a_deployment_that_cannot_be_placed_is_said_not_running(two_cpus, monkey
     import streamlit as st
 
     st.cache_resource.clear()  # a fresh app: its backend follows the setting
-    at = open_page("8_Diagnostics", "en-US")
+    at = open_page("Diagnostics", "en-US")
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any(stopped[0] in w and "Not running on the model server" in w for w in warnings)

@@ -88,7 +88,16 @@ def fetch_model(ref: ModelRef, progress: Progress | None = None) -> Path:
         raise ModelError(ref.id, reason_for(exc), first_line(exc)) from exc
 
 
-TRAINED = "trained/"  # model ids of the classifiers trained on the "Train your own" page
+# Model ids the Hub does not hold, by prefix, each resolved to a folder on this machine by the
+# feature that makes them ("trained/": the classifiers of the "Train your own" page, registered
+# by core.quickdraw.saved_models). The loader knows no feature: it asks the resolver.
+_LOCAL_RESOLVERS: dict[str, Callable[[ModelRef], Path]] = {}
+
+
+def register_local_models(prefix: str, resolve: Callable[[ModelRef], Path]) -> None:
+    """Ids starting with `prefix` are found by `resolve` (which raises `ModelError`), not on
+    the Hub."""
+    _LOCAL_RESOLVERS[prefix] = resolve
 
 
 def _bound_waits(request: Any) -> None:
@@ -113,19 +122,9 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     from huggingface_hub import hf_hub_download, snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
-    if ref.id.startswith(TRAINED):
-        from core.quickdraw.saved_models import model_path, model_version
-
-        name = ref.id.removeprefix(TRAINED)
-        folder = model_path(settings().models_dir, name)
-        if not (folder / "config.json").is_file():
-            raise ModelError(ref.id, "not_found")
-        # A trained model's revision is the version the page saw: another save under the same
-        # name is another model, and the student is told rather than answered by it unawares.
-        if ref.revision != "main" and model_version(settings().models_dir, name) != ref.revision:
-            raise ModelError(ref.id, "model_changed")
-        return folder
-
+    for prefix, resolve in _LOCAL_RESOLVERS.items():
+        if ref.id.startswith(prefix):
+            return resolve(ref)
     found = local_folder(ref, settings().local_models)
     if found is not None:
         return found

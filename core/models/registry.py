@@ -17,7 +17,12 @@ from typing import Any
 from core.models.model_ref import card_url
 from core.tasks.classification import ClassificationResult, classify
 from core.tasks.code_snippets import (
+    CLASSIFICATION_STEPS,
+    DEPTH_STEPS,
+    DETECTION_STEPS,
+    SEGMENTATION_STEPS,
     SnippetBody,
+    StepsCode,
     classification_snippet,
     depth_snippet,
     detection_snippet,
@@ -40,6 +45,7 @@ class TaskSpec:
     run: Callable[..., Any]  # (loaded model, image, *options) → `result`
     result: type
     snippet: Callable[..., SnippetBody]  # (*options) → the body of the code shown
+    steps: StepsCode  # the same result written out without `pipeline`
     # The transformers auto mappings (in `transformers.models.auto.modeling_auto`) whose model
     # classes solve the task: a model of any other architecture is refused before it is built.
     architectures: tuple[str, ...]
@@ -99,12 +105,13 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="image-classification",
             icon="🏷️",
-            page="app_pages/1_Image_Classification.py",
+            page="app_pages/Image_Classification.py",
             lesson="classification",
             default_model="google/vit-base-patch16-224",
             run=classify,
             result=ClassificationResult,
             snippet=classification_snippet,
+            steps=CLASSIFICATION_STEPS,
             architectures=("MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
             input_side=300,
             batchable=True,
@@ -114,12 +121,13 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="object-detection",
             icon="📦",
-            page="app_pages/2_Object_Detection.py",
+            page="app_pages/Object_Detection.py",
             lesson="detection",
             default_model="facebook/detr-resnet-50",
             run=detect,
             result=DetectionResult,
             snippet=detection_snippet,
+            steps=DETECTION_STEPS,
             architectures=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",),
             input_side=600,
             datasets=("detection-datasets/coco",),
@@ -128,12 +136,13 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="depth-estimation",
             icon="🌄",
-            page="app_pages/3_Depth_Estimation.py",
+            page="app_pages/Depth_Estimation.py",
             lesson="depth",
             default_model="depth-anything/Depth-Anything-V2-Small-hf",
             run=estimate_depth,
             result=DepthResult,
             snippet=depth_snippet,
+            steps=DEPTH_STEPS,
             architectures=("MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES",),
             input_side=518,
             datasets=("sayakpaul/nyu_depth_v2",),
@@ -143,12 +152,13 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(
             id="image-segmentation",
             icon="🧩",
-            page="app_pages/4_Image_Segmentation.py",
+            page="app_pages/Image_Segmentation.py",
             lesson="segmentation",
             default_model="nvidia/segformer-b0-finetuned-ade-512-512",
             run=segment,
             result=SegmentationResult,
             snippet=segmentation_snippet,
+            steps=SEGMENTATION_STEPS,
             architectures=(
                 "MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES",
                 "MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES",
@@ -290,12 +300,12 @@ class PageSpec:
 
 
 APP_ICON = "👁️"
-HOME = PageSpec("app_pages/0_Home_Page.py", "app.home", APP_ICON)
+HOME = PageSpec("app_pages/Home_Page.py", "app.home", APP_ICON)
 OTHER_PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/5_Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
-    PageSpec("app_pages/6_Train_Your_Own.py", "train.name", "🧠"),
-    PageSpec("app_pages/7_Pictionary.py", "pictionary.name", "🎨"),
-    PageSpec("app_pages/8_Diagnostics.py", "diagnostics.name", "🩺"),
+    PageSpec("app_pages/Quick_Draw_Explorer.py", "quickdraw.name", "✏️"),
+    PageSpec("app_pages/Train_Your_Own.py", "train.name", "🧠"),
+    PageSpec("app_pages/Pictionary.py", "pictionary.name", "🎨"),
+    PageSpec("app_pages/Diagnostics.py", "diagnostics.name", "🩺"),
 )
 
 

@@ -13,9 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core.atomic_folder import write_folder
+from core.config import settings
+from core.models.hub_download import register_local_models
+from core.models.model_ref import ModelError, ModelRef
 from core.quickdraw.training import MEAN, SIZE, STD, TrainingResult
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+TRAINED = "trained/"  # model ids of the classifiers saved here, as pages and the loader know them
 
 
 def save_model(
@@ -123,3 +127,20 @@ def delete_model(folder: Path, name: str, version: str | None = None) -> None:
     """Delete `name` (only if it is still `version`, when given)."""
     _check(folder, name, version)
     shutil.rmtree(model_path(folder, name))
+
+
+def trained_model_folder(ref: ModelRef) -> Path:
+    """The folder of a saved classifier (`trained/<name>`), as the loader asks for it; raises
+    `ModelError` when it is gone, or when `ref.revision` (the version the page saw) is no longer
+    the one saved under that name: another save under the same name is another model, and the
+    student is told rather than answered by it unawares."""
+    name = ref.id.removeprefix(TRAINED)
+    folder = model_path(settings().models_dir, name)
+    if not (folder / "config.json").is_file():
+        raise ModelError(ref.id, "not_found")
+    if ref.revision != "main" and model_version(settings().models_dir, name) != ref.revision:
+        raise ModelError(ref.id, "model_changed")
+    return folder
+
+
+register_local_models(TRAINED, trained_model_folder)

@@ -44,6 +44,7 @@ from core.config import settings
 from core.models.loader import LoadedModel, ModelCache
 from core.models.model_ref import ModelError, ModelRef
 from core.models.registry import DEFAULT_MODELS, DOGS_AND_CATS, MODELS, TASKS
+from core.quickdraw import saved_models  # noqa: F401  (the loader finds trained/ models through it)
 from core.serving.codec import decode, encode
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,31 +10,29 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import typing
 from typing import Any
 
 import numpy as np
 
-from core.tasks.classification import ClassificationResult, ClassificationSteps, Prediction
-from core.tasks.depth import DepthResult
-from core.tasks.detection import Box, Detection, DetectionResult
-from core.tasks.run_info import RunInfo
-from core.tasks.segmentation import Segment, SegmentationResult
+from core.models.registry import TASKS
 
-_TYPES = {
-    cls.__name__: cls
-    for cls in (
-        ClassificationResult,
-        ClassificationSteps,
-        Prediction,
-        DetectionResult,
-        Detection,
-        Box,
-        DepthResult,
-        SegmentationResult,
-        Segment,
-        RunInfo,
-    )
-}
+
+def _dataclasses_in(cls: type) -> set[type]:
+    """`cls` and every dataclass its fields hold, however nested (tuples, optionals)."""
+    found, todo = set(), [cls]
+    while todo:
+        item = todo.pop()
+        if not (isinstance(item, type) and dataclasses.is_dataclass(item)) or item in found:
+            todo += [arg for arg in typing.get_args(item)]
+            continue
+        found.add(item)
+        todo += list(typing.get_type_hints(item).values())
+    return found
+
+
+# The typed results the tasks declare (`TaskSpec.result`), with what they are made of.
+_TYPES = {cls.__name__: cls for task in TASKS.values() for cls in _dataclasses_in(task.result)}
 _META = "__meta__"
 
 

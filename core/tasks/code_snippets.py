@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -137,83 +138,93 @@ def segmentation_snippet(subtask: str) -> SnippetBody:
     )
 
 
-# The page options each task's step-by-step code takes, in the order its pages pass them.
-STEPS_OPTIONS: dict[str, tuple[str, ...]] = {
-    "image-classification": ("top_k",),
-    "object-detection": ("threshold",),
-    "depth-estimation": (),
-    "image-segmentation": ("subtask",),
-}
+@dataclass(frozen=True)
+class StepsCode:
+    """How a task's step-by-step script differs from the others: the page options it takes (in
+    the order the task's page passes them), lines before the processor, the processor's call
+    and what is done with the model's outputs. Declared with the task in the registry."""
+
+    options: tuple[str, ...]
+    after: Callable[[dict], tuple[str, ...]]  # (named options) → lines after the forward pass
+    before: tuple[str, ...] = ()
+    processor: str = "AutoImageProcessor"  # AutoProcessor where texts go in too
+    inputs: Callable[[dict], tuple[str, ...]] = lambda options: (
+        'inputs = processor(images=image, return_tensors="pt")' + _comment("steps.processor"),
+        'print(inputs["pixel_values"].shape)',
+    )
 
 
 def steps_code(
-    ref: PipelineRef, image: InputImage, auto_class: str, lang: str = "en", **options: object
+    ref: PipelineRef,
+    image: InputImage,
+    auto_class: str,
+    steps: StepsCode,
+    lang: str = "en",
+    **options: object,
 ) -> str:
-    """The same result without `pipeline`: the image processor, the model (its `auto_class`,
+    """The same result without `pipeline`: the processor, the model (its `auto_class`,
     "AutoModelForImageClassification"…) and the post-processing written out, as the step by
-    step shows them. `options`: `top_k` (classification), `threshold` (detection), `subtask`
-    (segmentation)."""
+    step shows them; `steps` is the task's (`TaskSpec.steps`), `options` the page's, named."""
     revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
     model_class = auto_class or "AutoModel"
     lines = [
         *image_code(image),
-        *_STEPS_BEFORE.get(ref.task, ()),
+        *steps.before,
         "",
         "import torch",
-        f"from transformers import AutoImageProcessor, {model_class}",
+        f"from transformers import {steps.processor}, {model_class}",
         "",
-        f"processor = AutoImageProcessor.from_pretrained({_quote(ref.id)}{revision})",
+        f"processor = {steps.processor}.from_pretrained({_quote(ref.id)}{revision})",
         f"model = {model_class}.from_pretrained({_quote(ref.id)}{revision})",
         "",
-        'inputs = processor(images=image, return_tensors="pt")' + _comment("steps.processor"),
-        'print(inputs["pixel_values"].shape)',
+        *steps.inputs(options),
         "with torch.no_grad():",
         "    outputs = model(**inputs)" + _comment("steps.forward"),
-        *_steps_after(ref.task, options),
+        *steps.after(options),
     ]
     return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))
 
 
-_STEPS_BEFORE = {
-    "image-segmentation": (
-        f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),
-    ),
-}
+_SIZE = "target_sizes=[image.size[::-1]]"  # (height, width): the photo's own size
 
 
-def _steps_after(task: str, options: dict) -> tuple[str, ...]:
-    size = "target_sizes=[image.size[::-1]]"  # (height, width): the photo's own size
-    if task == "image-classification":
-        return (
-            "logits = outputs.logits[0]" + _comment("steps.logits"),
-            "probabilities = logits.softmax(-1)" + _comment("steps.softmax"),
-            f"k = min({options.get('top_k', 5)}, len(probabilities))" + _comment("steps.top_k"),
-            "top = probabilities.topk(k)",
-            "for probability, index in zip(top.values, top.indices):",
-            '    print(model.config.id2label[int(index)], f"{float(probability):.1%}")',
-        )
-    if task == "object-detection":
-        threshold = options.get("threshold", 0.5)
-        return (
-            "print(outputs.logits.shape)" + _comment("steps.queries"),
-            "found = processor.post_process_object_detection(",
-            f"    outputs, threshold={threshold:g}, {size}",
-            ")[0]" + _comment("steps.threshold"),
-            'for score, label, box in zip(found["scores"], found["labels"], found["boxes"]):',
-            '    print(model.config.id2label[int(label)], f"{float(score):.1%}",'
-            " [round(float(v)) for v in box])",
-        )
-    if task == "depth-estimation":
-        return (
-            "raw = outputs.predicted_depth" + _comment("steps.raw_depth"),
-            "print(raw.shape, float(raw.min()), float(raw.max()))",
-            "depth = torch.nn.functional.interpolate(",
-            '    raw[:, None], size=image.size[::-1], mode="bicubic"',
-            ")[0, 0]" + _comment("steps.depth_resized"),
-            "print(depth.shape)",
-        )
+def _classification_after(options: dict) -> tuple[str, ...]:
+    return (
+        "logits = outputs.logits[0]" + _comment("steps.logits"),
+        "probabilities = logits.softmax(-1)" + _comment("steps.softmax"),
+        f"k = min({options.get('top_k', 5)}, len(probabilities))" + _comment("steps.top_k"),
+        "top = probabilities.topk(k)",
+        "for probability, index in zip(top.values, top.indices):",
+        '    print(model.config.id2label[int(index)], f"{float(probability):.1%}")',
+    )
+
+
+def _detection_after(options: dict) -> tuple[str, ...]:
+    return (
+        "print(outputs.logits.shape)" + _comment("steps.queries"),
+        "found = processor.post_process_object_detection(",
+        f"    outputs, threshold={options.get('threshold', 0.5):g}, {_SIZE}",
+        ")[0]" + _comment("steps.threshold"),
+        'for score, label, box in zip(found["scores"], found["labels"], found["boxes"]):',
+        '    print(model.config.id2label[int(label)], f"{float(score):.1%}",'
+        " [round(float(v)) for v in box])",
+    )
+
+
+def _depth_after(options: dict) -> tuple[str, ...]:
+    return (
+        "raw = outputs.predicted_depth" + _comment("steps.raw_depth"),
+        "print(raw.shape, float(raw.min()), float(raw.max()))",
+        "depth = torch.nn.functional.interpolate(",
+        '    raw[:, None], size=image.size[::-1], mode="bicubic"',
+        ")[0, 0]" + _comment("steps.depth_resized"),
+        "print(depth.shape)",
+    )
+
+
+def _segmentation_after(options: dict) -> tuple[str, ...]:
     subtask = options.get("subtask", "semantic")
-    found = f"processor.post_process_{subtask}_segmentation(outputs, {size})[0]"
+    found = f"processor.post_process_{subtask}_segmentation(outputs, {_SIZE})[0]"
     if subtask == "semantic":
         return (
             f"classes = {found}" + _comment("steps.masks_upsampled"),
@@ -225,6 +236,16 @@ def _steps_after(task: str, options: dict) -> tuple[str, ...]:
         'for segment in found["segments_info"]:',
         '    print(model.config.id2label[segment["label_id"]], segment.get("score"))',
     )
+
+
+CLASSIFICATION_STEPS = StepsCode(("top_k",), _classification_after)
+DETECTION_STEPS = StepsCode(("threshold",), _detection_after)
+DEPTH_STEPS = StepsCode((), _depth_after)
+SEGMENTATION_STEPS = StepsCode(
+    ("subtask",),
+    _segmentation_after,
+    before=(f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),),
+)
 
 
 def gradio_pictionary(model_id: str, lang: str = "en") -> str:

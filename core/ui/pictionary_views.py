@@ -13,7 +13,6 @@ import streamlit as st
 
 from core.config import settings
 from core.i18n import number, percent, t
-from core.models.hub_download import TRAINED
 from core.models.model_ref import ModelError, ModelRef
 from core.models.registry import DEFAULT_MODELS, MODELS, models_for
 from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
@@ -27,7 +26,7 @@ from core.quickdraw.pictionary import (
     Game,
     model_sees,
 )
-from core.quickdraw.saved_models import saved_models
+from core.quickdraw.saved_models import TRAINED, saved_models
 from core.tasks import chart_text
 from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult

@@ -15,6 +15,7 @@ import streamlit as st
 from core.atomic_folder import remove_interrupted
 from core.config import settings
 from core.models.loader import ModelCache
+from core.quickdraw import saved_models  # noqa: F401  (the loader finds trained/ models through it)
 from core.quickdraw.training_queue import TrainingQueue
 from core.result_cache import ResultCache
 from core.serving.backend import Backend, backend_from_settings

@@ -15,7 +15,7 @@ import streamlit as st
 from core.i18n import t
 from core.models.model_ref import ModelRef
 from core.models.registry import TASKS, TaskSpec
-from core.tasks.code_snippets import STEPS_OPTIONS, steps_code, task_code
+from core.tasks.code_snippets import steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui import lesson_views
 from core.ui.page import escape_markdown, page_start
@@ -97,8 +97,8 @@ def code_expander(
         )  # no sideways scrolling a keyboard cannot reach
         if result is not None and result.run.auto_class:
             st.markdown(t(lang, "steps.code_steps"))
-            named = dict(zip(STEPS_OPTIONS[task.id], options))
-            code = steps_code(ref, image, result.run.auto_class, lang, **named)
+            named = dict(zip(task.steps.options, options))
+            code = steps_code(ref, image, result.run.auto_class, task.steps, lang, **named)
             st.code(code, language="python", wrap_lines=True)
 
 

@@ -11,7 +11,7 @@ from tests.support.environment import ROOT
 
 
 def page_path(page: str) -> str:
-    """A page's file stem ("1_Image_Classification") as the path the navigation knows it by."""
+    """A page's file stem ("Image_Classification") as the path the navigation knows it by."""
     return f"app_pages/{page}.py"
 
 
