@@ -82,6 +82,16 @@ def test_a_game_runs_to_its_summary_in_spanish(page):
     assert game.rounds[0].strokes  # the drawing of round 1 was kept for the summary
     assert {m.label: m.value for m in at.metric}[t("es", "pictionary.score")] == f"{game.score} / 6"
     assert at.button(key="pic_play").label == t("es", "pictionary.play_again")
+    # a model that never saw a doodle, asked with the game's six words (in Spanish) as classes
+    at.toggle(key="pic_zero_shot").set_value(True).run(timeout=120)
+    assert not at.exception
+    assert {e.value for e in at.error} <= {t("es", "pictionary.not_found")}  # no model error
+    words = [word_in("es", r.word) for r in game.rounds]
+    said = [c.value for c in at.caption if c.value.startswith("Zero-shot: ")]
+    assert len(said) == ROUNDS
+    assert all(line.removeprefix("Zero-shot: ").rsplit(" (", 1)[0] in words for line in said)
+    model = "google/siglip-base-patch16-256-multilingual"  # the one that reads Spanish
+    assert t("es", "zero_shot.pictionary_note", model=model) in [c.value for c in at.caption]
 
 
 def test_trained_models_are_listed_and_used(page, tmp_path):

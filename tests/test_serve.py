@@ -32,7 +32,10 @@ from tests.support.plotly import plotly_specs
 ray = pytest.importorskip("ray", reason="ray[serve] is a dev requirement")
 
 VIT = ModelRef("google/vit-base-patch16-224", "image-classification")
-OPTIONS = {"image-segmentation": ("semantic",)}
+OPTIONS = {
+    "image-segmentation": ("semantic",),
+    "zero-shot-image-classification": (("a cup", "a rocket", "a cat"), "a photo of {}."),
+}
 
 
 def _free_port() -> int:
@@ -81,7 +84,7 @@ def serve_url(tiny_models_dir, tmp_path_factory):
 
 
 def _agreement(task: str, local, remote) -> bool:
-    if task == "image-classification":
+    if task in ("image-classification", "zero-shot-image-classification"):
         found = classification_agreement(local, remote)
         return found["same_top1"] and found["max_score_gap"] < 1e-4
     if task == "object-detection":
@@ -89,7 +92,9 @@ def _agreement(task: str, local, remote) -> bool:
         return found["same_count"] and found["min_iou"] > 0.999
     if task == "depth-estimation":
         return depth_agreement(local, remote)["correlation"] > 0.9999
-    return segmentation_agreement(local, remote)["pixel_agreement"] > 0.999
+    if task == "image-segmentation":
+        return segmentation_agreement(local, remote)["pixel_agreement"] > 0.999
+    raise ValueError(f"no agreement for {task}")  # a new task says how its answers compare
 
 
 @pytest.mark.parametrize("task", list(DEFAULT_MODELS))
@@ -102,6 +107,9 @@ def test_serve_answers_as_the_local_backend(serve_url, local_models, task):
     assert type(remote) is type(local)
     assert remote.run.model_id == ref.id and remote.run.device == "cpu"
     assert _agreement(task, local, remote)
+    if task == "zero-shot-image-classification":  # the step by step crosses too
+        assert remote.steps.similarities == pytest.approx(local.steps.similarities, abs=1e-6)
+        assert remote.steps.model_input.tobytes() == local.steps.model_input.tobytes()
 
 
 def test_a_timm_classifier_typed_as_a_hub_id_answers_through_serve(serve_url, local_models):

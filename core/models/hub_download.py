@@ -20,8 +20,10 @@ from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
 # (bytes done, bytes in all, file name): what a progress bar needs while a model downloads.
 Progress = Callable[[int, int, str], None]
 
-# What a pipeline needs from a repo: configs, vocab/label files, weights. Never code files.
+# What a pipeline needs from a repo: configs, vocab/label files, a text model's SentencePiece
+# vocabulary (read by the tokenizer, never run), weights. Never code files.
 _CONFIG_SUFFIXES = (".json", ".txt")
+_VOCABULARIES = ("spiece.model", "tokenizer.model")
 _SAFE_WEIGHTS = ".safetensors"
 _PICKLE_WEIGHTS = re.compile(r"^pytorch_model(-\d+-of-\d+)?\.bin$")
 
@@ -49,7 +51,7 @@ def _complete(folder: Path) -> bool:
 def _select_files(filenames: list[str]) -> list[str]:
     """Configs plus one kind of weights: safetensors when published, else the PyTorch bin."""
     top = [n for n in filenames if "/" not in n]
-    configs = [n for n in top if n.endswith(_CONFIG_SUFFIXES)]
+    configs = [n for n in top if n.endswith(_CONFIG_SUFFIXES) or n in _VOCABULARIES]
     safe = [n for n in top if n.endswith(_SAFE_WEIGHTS)]
     weights = safe or [n for n in top if _PICKLE_WEIGHTS.match(n)]
     if "config.json" not in configs or not weights:
@@ -128,7 +130,7 @@ def _fetch(ref: ModelRef, progress: Progress | None) -> Path:
     found = local_folder(ref, settings().local_models)
     if found is not None:
         return found
-    patterns = ["*.json", "*.txt", "*.safetensors", "pytorch_model*.bin"]
+    patterns = ["*.json", "*.txt", *_VOCABULARIES, "*.safetensors", "pytorch_model*.bin"]
     try:
         cached = Path(
             snapshot_download(

@@ -21,16 +21,19 @@ from core.tasks.code_snippets import (
     DEPTH_STEPS,
     DETECTION_STEPS,
     SEGMENTATION_STEPS,
+    ZERO_SHOT_STEPS,
     SnippetBody,
     StepsCode,
     classification_snippet,
     depth_snippet,
     detection_snippet,
     segmentation_snippet,
+    zero_shot_snippet,
 )
 from core.tasks.depth import DepthResult, estimate_depth
 from core.tasks.detection import DetectionResult, detect
 from core.tasks.segmentation import SegmentationResult, segment
+from core.tasks.zero_shot import ZeroShotResult, classify_zero_shot
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,12 @@ class TaskSpec:
     # task guide (a page under huggingface.co/docs/transformers/tasks/).
     datasets: tuple[str, ...] = ()
     guide: str = ""
-    names_classes: bool = True  # its models answer with class names (depth models do not)
+    # Its models answer with class names of their own, in English (depth models answer with
+    # numbers; zero-shot models with the classes the student wrote).
+    names_classes: bool = True
+    # What a call needs besides the image, for a timed warm-up on load (core.models.warmup):
+    # zero-shot classification scores the image against texts, and needs some.
+    warmup_call: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class ModelSpec:
     # colour on the opposite background, and the side in pixels. Photos models leave it empty.
     doodle_ink: str = ""
     doodle_size: int = 0
+    # Models that read text (zero-shot): the languages of the texts they learned from. A task
+    # page starts, for a student, with the first of its models that reads their language.
+    languages: tuple[str, ...] = ()
 
     @property
     def card_url(self) -> str:
@@ -168,6 +179,23 @@ TASKS: dict[str, TaskSpec] = {
             input_side=360,
             datasets=("zhoubolei/scene_parse_150", "detection-datasets/coco"),
             guide="semantic_segmentation",
+        ),
+        TaskSpec(
+            id="zero-shot-image-classification",
+            icon="✍️",
+            page="app_pages/Zero_Shot_Classification.py",
+            lesson="zero_shot",
+            default_model="openai/clip-vit-base-patch32",
+            run=classify_zero_shot,
+            result=ZeroShotResult,
+            snippet=zero_shot_snippet,
+            steps=ZERO_SHOT_STEPS,
+            architectures=("MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
+            input_side=300,
+            datasets=("laion/relaion2B-en-research-safe",),
+            guide="zero_shot_image_classification",
+            warmup_call=(("candidate_labels", ("a photo", "a drawing")),),
+            names_classes=False,  # the classes are the student's words, not the model's
         ),
     )
 }
@@ -279,6 +307,21 @@ MODELS: dict[str, ModelSpec] = {
             subtasks=("panoptic",),
         ),
         ModelSpec(
+            id="openai/clip-vit-base-patch32",
+            task="zero-shot-image-classification",
+            params_millions=151.3,
+            download_mb=605,
+            languages=("en",),
+        ),
+        ModelSpec(
+            id="google/siglip-base-patch16-256-multilingual",
+            task="zero-shot-image-classification",
+            params_millions=370.6,
+            download_mb=1480,
+            extra_packages=("sentencepiece",),
+            languages=("es", "en"),
+        ),
+        ModelSpec(
             id="kmewhort/beit-sketch-classifier",
             task="image-classification",
             params_millions=86.0,
@@ -329,9 +372,24 @@ DOGS_AND_CATS = "omarques/autotrain-dogs-and-cats-1527055142"
 DEFAULT_MODELS: dict[str, str] = {task.id: task.default_model for task in TASKS.values()}
 
 
-def models_for(task: str, doodles: bool = False) -> list[ModelSpec]:
-    """The registry's models for one task, default first: photo models, or doodle models."""
+def default_model(task: str, lang: str = "") -> str:
+    """The model a task's page starts with for a student reading `lang`: the task's default,
+    unless its models read texts and the default does not read that language, then the first
+    that does."""
+    spec = TASKS[task]
+    if not lang or not MODELS[spec.default_model].languages:
+        return spec.default_model
+    if lang in MODELS[spec.default_model].languages:
+        return spec.default_model
+    readers = [m.id for m in MODELS.values() if m.task == task and lang in m.languages]
+    return readers[0] if readers else spec.default_model
+
+
+def models_for(task: str, doodles: bool = False, lang: str = "") -> list[ModelSpec]:
+    """The registry's models for one task, default first (for a student reading `lang`):
+    photo models, or doodle models."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known: {sorted(TASKS)}")
     found = [m for m in MODELS.values() if m.task == task and bool(m.doodle_ink) == doodles]
-    return sorted(found, key=lambda m: m.id != TASKS[task].default_model)  # stable: default first
+    first = default_model(task, lang)
+    return sorted(found, key=lambda m: m.id != first)  # stable: the default first

@@ -15,8 +15,16 @@ class Warmup:
     """The model's inputs for one sample image, ready to time its forward pass."""
 
     def __init__(self, pipe: Any, sample: Any) -> None:
-        preprocess, _, _ = pipe._sanitize_parameters()
+        from core.models.registry import TASKS
+
+        task = TASKS.get(getattr(pipe, "task", ""))
+        call = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in (task.warmup_call if task else ())
+        }
+        preprocess, _, _ = pipe._sanitize_parameters(**call)
         inputs = pipe._ensure_tensor_on_device(pipe.preprocess(sample, **preprocess), pipe.device)
+        for texts in inputs.pop("text_inputs", [])[:1]:  # zero-shot: the prompts, tokenized
+            inputs.update(texts)
         accepted = set(inspect.signature(pipe.model.forward).parameters)
         self.pipe = pipe
         self.inputs = {key: value for key, value in inputs.items() if key in accepted}

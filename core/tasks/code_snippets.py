@@ -17,6 +17,7 @@ from typing import Protocol
 from core.i18n import t
 from core.tasks.image_input import SAMPLE_PHOTOS, InputImage
 from core.tasks.segmentation import INPUT_SIDE
+from core.tasks.zero_shot import pipeline_template, prompt
 
 
 class PipelineRef(Protocol):
@@ -245,6 +246,56 @@ SEGMENTATION_STEPS = StepsCode(
     ("subtask",),
     _segmentation_after,
     before=(f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),),
+)
+
+
+def zero_shot_snippet(classes: tuple[str, ...], template: str) -> SnippetBody:
+    """Prints the same scores the zero-shot page shows, for the classes the student wrote."""
+    return SnippetBody(
+        "classifier",
+        (
+            f"classes = {_quote_list(classes)}",
+            f"template = {_quote(pipeline_template(template))}" + _comment("snippet.template"),
+            "for prediction in classifier(image, candidate_labels=classes,"
+            " hypothesis_template=template):",
+            "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
+        ),
+    )
+
+
+def _quote_list(texts: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_quote(text) for text in texts) + "]"
+
+
+def _zero_shot_inputs(options: dict) -> tuple[str, ...]:
+    classes = tuple(options.get("classes", ()))
+    prompts = tuple(prompt(str(options.get("template", "{}")), name) for name in classes)
+    return (
+        f"classes = {_quote_list(classes)}",
+        f"prompts = {_quote_list(prompts)}" + _comment("steps.zs_prompts"),
+        'sigmoid = "siglip" in model.config.model_type' + _comment("steps.zs_sigmoid"),
+        'padding = {"padding": "max_length", "max_length": 64} if sigmoid else {"padding": True}',
+        'inputs = processor(text=prompts, images=image, return_tensors="pt", **padding)',
+        'print(inputs["pixel_values"].shape, inputs["input_ids"].shape)',
+    )
+
+
+def _zero_shot_after(options: dict) -> tuple[str, ...]:
+    return (
+        "image_embedding = outputs.image_embeds[0]" + _comment("steps.zs_embeddings"),
+        "similarity = outputs.text_embeds @ image_embedding" + _comment("steps.zs_cosine"),
+        "logits = similarity * model.logit_scale.exp()" + _comment("steps.zs_scale"),
+        "if sigmoid:",
+        "    logits = logits + model.logit_bias",
+        "probabilities = logits.sigmoid() if sigmoid else logits.softmax(-1)",
+        "ranked = sorted(zip(classes, probabilities.tolist()), key=lambda pair: -pair[1])",
+        "for name, probability in ranked:",
+        '    print(f"{name}: {probability:.1%}")',
+    )
+
+
+ZERO_SHOT_STEPS = StepsCode(
+    ("classes", "template"), _zero_shot_after, processor="AutoProcessor", inputs=_zero_shot_inputs
 )
 
 

@@ -153,7 +153,7 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
 
     Models over a gigabyte are only returned once the student has read the warning and ticked
     the box (a download of minutes and seconds per image on a laptop CPU)."""
-    specs = models_for(task)
+    specs = models_for(task, lang=lang)
     ids = [spec.id for spec in specs]
 
     def label(model_id: str) -> str:

@@ -14,7 +14,7 @@ import streamlit as st
 from core.config import settings
 from core.i18n import number, percent, t
 from core.models.model_ref import ModelError, ModelRef
-from core.models.registry import DEFAULT_MODELS, MODELS, models_for
+from core.models.registry import DEFAULT_MODELS, MODELS, default_model, models_for
 from core.models.registry import DOGS_AND_CATS as DOGS_AND_CATS_ID
 from core.quickdraw.canvas_strokes import canvas_to_strokes
 from core.quickdraw.formats import QUICKDRAW_WORDS, to_bitmap, word_in
@@ -37,8 +37,10 @@ from core.ui.pickers import image_picker
 from core.ui.quickdraw_views import load_drawings
 from core.ui.runs import model_answer, model_labels, run_cached
 from core.ui.shared import models_folder, shared_results
+from core.ui.zero_shot_views import ask_about_drawings
 
 TASK = "image-classification"
+ZERO_SHOT = "zero-shot-image-classification"
 CANVAS_SIDE = 280
 SEEN_MODEL = "pic_seen_model"  # the model (id, version) this session last guessed with
 DOGS_AND_CATS = ModelRef(DOGS_AND_CATS_ID, TASK)
@@ -283,7 +285,16 @@ def ready_card(lang: str, game: Game, slot) -> bool:
 def summary(lang: str, game: Game) -> None:
     """The six drawings, whether the AI found each and when, its guesses, and the score."""
     st.metric(t(lang, "pictionary.score"), f"{game.score} / {ROUNDS}")
-    for column, round_ in zip(st.columns(ROUNDS), game.rounds):
+    zero_shot = None
+    asked = default_model(ZERO_SHOT, lang)
+    size = MODELS[asked].download_mb
+    help_text = t(lang, "zero_shot.pictionary_help", model=asked, size=size)
+    if st.toggle(t(lang, "zero_shot.pictionary_toggle"), key="pic_zero_shot", help=help_text):
+        drawings = [(255 - to_bitmap(r.strokes, 224), r.word) for r in game.rounds]
+        zero_shot = ask_about_drawings(lang, drawings, [r.word for r in game.rounds])
+        if zero_shot is not None:
+            st.caption(t(lang, "zero_shot.pictionary_note", model=zero_shot[0].id))
+    for index, (column, round_) in enumerate(zip(st.columns(ROUNDS), game.rounds)):
         with column:
             picture = 255 - to_bitmap(round_.strokes, 96)
             word = word_in(lang, round_.word)
@@ -294,6 +305,10 @@ def summary(lang: str, game: Game) -> None:
                 st.error(t(lang, "pictionary.not_found"))
             guesses = ", ".join(word_in(lang, g) for g in round_.guesses[:3]) or "—"
             st.caption(t(lang, "pictionary.it_said", guesses=guesses))
+            if zero_shot is not None:
+                best = zero_shot[1][index].predictions[0]
+                score = percent(lang, best.score, 1)
+                st.caption(t(lang, "zero_shot.pictionary_said", label=best.label, score=score))
 
 
 def dogs_and_cats_tab(lang: str) -> None:

@@ -10,11 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import number, percent, t
+from core.tasks import zero_shot
 from core.tasks.classification import ClassificationResult
 from core.tasks.depth import DepthResult
 from core.tasks.detection import MIN_SCORE, DetectionResult
 from core.tasks.image_input import InputImage, shown_png
 from core.tasks.segmentation import INPUT_SIDE, SegmentationResult, fit_within
+from core.tasks.zero_shot import ZeroShotResult
 from core.ui.shared import shared_results
 
 
@@ -133,3 +135,76 @@ def segmentation_steps(lang: str, result: SegmentationResult, image: InputImage)
                 mask_height=mask_height,
             )
         )
+
+
+def zero_shot_steps(lang: str, result: ZeroShotResult, image: InputImage) -> None:
+    """The image's embedding, each prompt's, their cosine similarity, the logit scale (and
+    SigLIP's bias), then the softmax over the classes or a sigmoid for each."""
+    steps = result.steps
+    if steps is None:
+        return
+    st.header(t(lang, "steps.title"))
+    st.markdown(t(lang, "steps.zs_intro"))
+    height, width = steps.model_input.shape[:2]
+    left, right = st.columns([1, 2])
+    key = ("model_input", result.run.model_id, image.digest)  # encoded once for the class
+    picture = shared_results().get_or_compute(key, lambda: shown_png(steps.model_input))
+    sees = t(lang, "steps.model_sees", width=width, height=height)
+    left.image(picture, caption=sees, alt=sees)
+    right.markdown(
+        t(
+            lang,
+            "steps.processor_text",
+            photo_width=image.image.width,
+            photo_height=image.image.height,
+            width=width,
+            height=height,
+            mean=_numbers(lang, steps.mean, 3),
+            std=_numbers(lang, steps.std, 3),
+        )
+    )
+    right.markdown(
+        t(lang, "steps.zs_encoders_text", prompts=len(steps.prompts), size=steps.embedding_size)
+    )
+    probabilities = zero_shot.probabilities(steps.logits, steps.activation)
+    rows = [
+        {
+            t(lang, "steps.zs_col_class"): name,
+            t(lang, "steps.zs_col_prompt"): prompt,
+            t(lang, "steps.zs_col_tokens"): tokens,
+            t(lang, "steps.zs_col_similarity"): number(lang, similarity, 3),
+            t(lang, "steps.col_logit"): number(lang, logit, 2),
+            t(lang, "steps.col_probability"): percent(lang, probability, 1),
+        }
+        for name, prompt, tokens, similarity, logit, probability in zip(
+            result.classes,
+            steps.prompts,
+            steps.tokens,
+            steps.similarities,
+            steps.logits,
+            probabilities,
+        )
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="zs_steps_table")
+    best = max(range(len(result.classes)), key=lambda index: steps.logits[index])
+    sigmoid = steps.activation == "sigmoid"
+    st.markdown(
+        t(
+            lang,
+            "steps.zs_sigmoid_logit" if sigmoid else "steps.zs_softmax_logit",
+            label=result.classes[best],
+            scale=number(lang, steps.logit_scale, 2),
+            similarity=number(lang, steps.similarities[best], 3),
+            bias=number(lang, steps.logit_bias, 2),
+            logit=number(lang, steps.logits[best], 2),
+        )
+    )
+    st.markdown(
+        t(
+            lang,
+            "steps.zs_sigmoid_text" if sigmoid else "steps.zs_softmax_text",
+            label=result.classes[best],
+            probability=percent(lang, probabilities[best], 1),
+            total=percent(lang, sum(probabilities), 1),
+        )
+    )

@@ -351,7 +351,74 @@ def _tiny_beit(model_id):
     return T.BeitForImageClassification(config), processor
 
 
+def _clip_tokenizer():
+    """CLIP's byte-level BPE as the Hub holds it (vocab, merges, `</w>` ending a word, its two
+    special tokens), with a few merges instead of 49,000."""
+    import transformers as T
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    characters = list(bytes_to_unicode().values())
+    vocab = {c: i for i, c in enumerate(characters)}
+    vocab |= {c + "</w>": len(characters) + i for i, c in enumerate(characters)}
+    merges = [("p", "h"), ("ph", "o"), ("pho", "t"), ("phot", "o</w>"), ("o", "f</w>")]
+    for left, right in merges:
+        vocab[left + right] = len(vocab)
+    for special in ("<|startoftext|>", "<|endoftext|>"):
+        vocab[special] = len(vocab)
+    return T.CLIPTokenizer(vocab=vocab, merges=merges), vocab
+
+
+def _tiny_clip(model_id):
+    import math
+
+    import transformers as T
+
+    tokenizer, vocab = _clip_tokenizer()
+    start, end = vocab["<|startoftext|>"], vocab["<|endoftext|>"]
+    config = T.CLIPConfig(
+        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=77,
+                         bos_token_id=start, eos_token_id=end, pad_token_id=end),
+        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+                           num_hidden_layers=2, num_attention_heads=2),
+        projection_dim=16,
+        logit_scale_init_value=math.log(1 / 0.07),
+    )  # fmt: skip
+    images = T.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    return T.CLIPModel(config), T.CLIPProcessor(image_processor=images, tokenizer=tokenizer)
+
+
+def _tiny_siglip(model_id):
+    """Multilingual SigLIP: a Gemma tokenizer (BPE with byte fallback: any language, and any
+    character as its UTF-8 bytes) and a sigmoid with a learnt bias."""
+    import math
+
+    import torch
+    import transformers as T
+
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4}
+    vocab |= {f"<0x{byte:02X}>": 5 + byte for byte in range(256)}
+    for character in "▁abcdefghijklmnopqrstuvwxyzáéíóúñü":
+        vocab.setdefault(character, len(vocab))
+    tokenizer = T.GemmaTokenizer(vocab=vocab, merges=[])
+    config = T.SiglipConfig(
+        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=64,
+                         pad_token_id=0, bos_token_id=2, eos_token_id=1, projection_size=32),
+        vision_config=dict(image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+                           num_hidden_layers=2, num_attention_heads=2),
+    )  # fmt: skip
+    model = T.SiglipModel(config)
+    with torch.no_grad():  # SigLIP's own starting values: t = log 10, b = −10
+        model.logit_scale.fill_(math.log(10))
+        model.logit_bias.fill_(-10)
+    images = T.SiglipImageProcessor(size={"height": 32, "width": 32})
+    return model, T.SiglipProcessor(image_processor=images, tokenizer=tokenizer)
+
+
 TINY_BUILDERS = {
+    "openai/clip-vit-base-patch32": _tiny_clip,
+    "google/siglip-base-patch16-256-multilingual": _tiny_siglip,
     "kmewhort/beit-sketch-classifier": _tiny_beit,
     "google/vit-base-patch16-224": _tiny_vit,
     "microsoft/resnet-50": _tiny_resnet,
