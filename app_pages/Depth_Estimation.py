@@ -17,12 +17,13 @@ task, lang = task_page.start("depth-estimation")
 
 left, right = st.columns([2, 3])
 with left:
-    image, refs = task_page.choose_input_and_models(lang, task, "dep")
+    image, chosen = task_page.choose_input_and_models(lang, task, "dep")
+    refs = chosen.refs
     colour_map = st.radio(t(lang, "depth.colour_map"), DEPTH_COLOUR_MAPS, horizontal=True,
                           key="dep_colours")  # fmt: skip
     show_3d = st.toggle(t(lang, "depth.show_3d"), key="dep_3d")
 
-task_page.waiting_for_a_model(lang, "dep", image, right)
+task_page.waiting_for_a_model(lang, chosen, image, right)
 if image is not None and refs:
     with right:
         result = task_page.run_model(lang, task, refs[0], image)

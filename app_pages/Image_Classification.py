@@ -27,8 +27,9 @@ models, _ = st.columns([2, 3])
 with left:
     image = task_page.choose_input(lang, task, "cls")
 with models:
-    refs = task_page.choose_models(lang, task, "cls", True, "classification.models_title")
-task_page.waiting_for_a_model(lang, "cls", image, right)
+    chosen = task_page.choose_models(lang, task, "cls", True, "classification.models_title")
+    refs = chosen.refs
+task_page.waiting_for_a_model(lang, chosen, image, right)
 results = []
 with right:
     if image is not None:

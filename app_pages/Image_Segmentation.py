@@ -14,13 +14,14 @@ task, lang = task_page.start("image-segmentation")
 
 left, right = st.columns([2, 3])
 with left:
-    image, refs = task_page.choose_input_and_models(lang, task, "seg")
+    image, chosen = task_page.choose_input_and_models(lang, task, "seg")
+    refs = chosen.refs
     spec = MODELS.get(refs[0].id) if refs else None
     subtask = st.radio(t(lang, "segmentation.subtask"), spec.subtasks if spec else SUBTASKS,
                        horizontal=True, format_func=lambda name: t(lang, f"segmentation.{name}"),
                        key="seg_subtask")  # fmt: skip
 
-task_page.waiting_for_a_model(lang, "seg", image, right)
+task_page.waiting_for_a_model(lang, chosen, image, right)
 with right:  # the opacity beside the overlay it changes
     opacity = decimal_slider(lang, t(lang, "segmentation.opacity"), (0.0, 1.0), 0.6, 0.05,
                              key="seg_opacity")  # fmt: skip

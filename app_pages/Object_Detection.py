@@ -15,8 +15,9 @@ task, lang = task_page.start("object-detection")
 
 left, right = st.columns([2, 3])
 with left:
-    image, refs = task_page.choose_input_and_models(lang, task, "det")
-task_page.waiting_for_a_model(lang, "det", image, right)
+    image, chosen = task_page.choose_input_and_models(lang, task, "det")
+    refs = chosen.refs
+task_page.waiting_for_a_model(lang, chosen, image, right)
 with right:  # the threshold beside the boxes it filters
     threshold = decimal_slider(lang, t(lang, "detection.threshold"), (MIN_SCORE, 1.0), 0.5, 0.05,
                                key="det_threshold")  # fmt: skip

@@ -23,8 +23,9 @@ models, _ = st.columns([2, 3])
 with left:
     image = task_page.choose_input(lang, task, "zs")
 with models:
-    refs = task_page.choose_models(lang, task, "zs")
-task_page.waiting_for_a_model(lang, "zs", image, right)
+    chosen = task_page.choose_models(lang, task, "zs")
+    refs = chosen.refs
+task_page.waiting_for_a_model(lang, chosen, image, right)
 result = None
 with right:
     if image is not None:

@@ -9,6 +9,7 @@ every reason of every family has one in both catalogues.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import ClassVar
 
@@ -46,3 +47,21 @@ def _families(base: type[StudentFacingError]) -> list[type[StudentFacingError]]:
             found.append(family)
         found += _families(family)
     return found
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, then what it wraps (its cause, or the error it was raised while handling), each
+    once."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not other for other in seen):
+        seen.append(current)
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (at most `limit` characters), or its type's
+    name: a `detail` a student may read."""
+    text = str(exc).strip().splitlines()
+    return text[0][:limit] if text else type(exc).__name__

@@ -99,6 +99,14 @@ def test_the_page_answers_as_the_pipeline(seam, model_id, task):
         expected = reference(image)["predicted_depth"].squeeze().numpy()
         assert page.depth.shape == expected.shape == (image.height, image.width)
         assert np.allclose(page.depth, expected, rtol=1e-4, atol=1e-5)
+    elif task == "zero-shot-image-classification":
+        classes, template = ("a cup", "a rocket", "a cat"), "a photo of {}."
+        page = run(model, image, classes, template)
+        expected = reference(image, candidate_labels=list(classes), hypothesis_template=template)
+        assert [p.label for p in page.predictions] == [e["label"] for e in expected]
+        scores = [p.score for p in page.predictions]
+        assert np.allclose(scores, [e["score"] for e in expected], atol=1e-6)
+        assert page.steps is not None  # the step by step: the similarities, the scale
     else:
         kinds = SEGMENTATION_KINDS[model_id]
         assert set(kinds) <= set(subtasks_of(model.pipe))

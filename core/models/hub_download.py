@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core.config import settings
-from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
+from core.errors import first_line
+from core.models.model_ref import ModelError, ModelRef, reason_for
 
 # (bytes done, bytes in all, file name): what a progress bar needs while a model downloads.
 Progress = Callable[[int, int, str], None]

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from core.config import settings
+from core.errors import exception_chain, first_line
 from core.garbage_collection import collect_and_freeze, give_back_freed_memory
 from core.models.hub_download import Progress, fetch_model
-from core.models.model_ref import ModelError, ModelRef, first_line, reason_for
+from core.models.model_ref import ModelError, ModelRef, reason_for
 from core.models.registry import TASKS
 from core.models.run_policy import RunPolicy, choose_policy
 from core.models.runner import ModelWorker
@@ -314,12 +315,8 @@ def _forget(exc: BaseException) -> None:
     """Free what a failed build or run held: the frames of its traceback (and of the errors
     it wraps) keep their local variables, a half-built model among them, for as long as the
     error is kept, e.g. shown on a page or held by a test. Those frames are cleared."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not other for other in seen):
-        seen.append(current)
-        traceback.clear_frames(current.__traceback__)
-        current = current.__cause__ or current.__context__
+    for link in exception_chain(exc):
+        traceback.clear_frames(link.__traceback__)
     _release_memory()
 
 

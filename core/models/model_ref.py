@@ -11,7 +11,7 @@ import pickle
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.errors import StudentFacingError
+from core.errors import StudentFacingError, exception_chain
 
 
 class ModelReason(StrEnum):
@@ -103,12 +103,7 @@ def reason_for(exc: BaseException) -> str:
     huggingface_hub wraps the real cause (no network, no such repo) in a generic error, so the
     chain of causes is searched for the first specific one.
     """
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not seen for seen in chain):
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    reasons = [_reason_of_one(link) for link in chain]
+    reasons = [_reason_of_one(link) for link in exception_chain(exc)]
     if "timeout" in reasons:  # "could not reach the Hub" wrapping a timeout: it was too slow
         return "timeout"
     specific = [reason for reason in reasons if reason != "failed"]
@@ -157,8 +152,3 @@ def _reason_of_one(exc: BaseException) -> str:
     if isinstance(exc, OSError) and "couldn't connect" in str(exc).lower():  # transformers' own
         return "offline"
     return "failed"
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

@@ -21,19 +21,22 @@ from core.tasks.code_snippets import (
     DEPTH_STEPS,
     DETECTION_STEPS,
     SEGMENTATION_STEPS,
-    ZERO_SHOT_STEPS,
     SnippetBody,
     StepsCode,
     classification_snippet,
     depth_snippet,
     detection_snippet,
     segmentation_snippet,
-    zero_shot_snippet,
 )
 from core.tasks.depth import DepthResult, estimate_depth
 from core.tasks.detection import DetectionResult, detect
 from core.tasks.segmentation import SegmentationResult, segment
-from core.tasks.zero_shot import ZeroShotResult, classify_zero_shot
+from core.tasks.zero_shot import (
+    ZERO_SHOT_STEPS,
+    ZeroShotResult,
+    classify_zero_shot,
+    zero_shot_snippet,
+)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import numpy as np
 from numpy.lib import format as npy_format
 
-from core.errors import StudentFacingError
+from core.errors import StudentFacingError, first_line
 from core.quickdraw.formats import Drawing, FormatError, read_binary_prefix, read_ndjson
 
 FORMATS = {  # format → (folder in the bucket, file extension)
@@ -255,17 +255,12 @@ def npy_header(data: bytes) -> tuple[int, int]:
         )
         shape, fortran, dtype = read_header(stream, max_header_size=4096)
     except (ValueError, EOFError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        raise FormatError(f"the .npy header is not readable ({first_words(exc)})") from None
+        raise FormatError(f"the .npy header is not readable ({first_line(exc, 120)})") from None
     if dtype != np.uint8 or fortran:
         raise FormatError(f"expected C-ordered uint8 rows, got {dtype}")
     if len(shape) != 2 or shape[1] != BITMAP_BYTES:
         raise FormatError(f"expected rows of 784 pixels, got shape {shape}")
     return stream.tell(), shape[0]
-
-
-def first_words(exc: BaseException) -> str:
-    """The start of an exception's message, for a `detail` a student may read."""
-    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
 def read_npy_bitmaps(data: bytes, count: int) -> np.ndarray:

@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,20 @@ from core.quickdraw.training_worker import (
 # Training throughput on one core of the development machine (drawings per second), for the
 # queue's wait estimate before a training has reported its own pace.
 DRAWINGS_PER_SECOND = 1500.0
-ACTIVE = ("queued", "running")
+
+
+class JobState(StrEnum):
+    """Where a training is: waiting in line, running in a worker, or ended one of four ways."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"  # by its student: what its finished epochs learned is kept
+    FAILED = "failed"
+    LEFT = "left"  # its student left the line before it started
+
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
 def estimate_seconds(config: TrainingConfig, drawings: int) -> float:
@@ -58,7 +72,7 @@ class TrainingRefused(ValueError):
 class JobView:
     """What a student's page shows of their training, at one moment."""
 
-    state: str  # queued, running, done, stopped, failed, left
+    state: JobState
     position: int  # 1 = next to start (queued only)
     wait_seconds: float  # estimated time before it starts (queued) or ends (running)
     step: int
@@ -76,7 +90,7 @@ class _Job:
     drawings: int
     images: np.ndarray | None
     labels: np.ndarray | None
-    state: str = "queued"
+    state: JobState = JobState.QUEUED
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     step: int = 0
@@ -84,6 +98,7 @@ class _Job:
     history: list[EpochStats] = field(default_factory=list)
     result: TrainingResult | None = None
     error: str = ""
+    forgotten: bool = False  # its session ended while it ran: dropped once the worker ends
     stop: Any = None  # a multiprocessing Event
     process: Any = None
 
@@ -149,8 +164,8 @@ class TrainingQueue:
             job = self._jobs.get(job_id)
             if job is None:
                 return None
-            queued = [other for other in self._jobs.values() if other.state == "queued"]
-            position = queued.index(job) + 1 if job.state == "queued" else 0
+            queued = [other for other in self._jobs.values() if other.state == JobState.QUEUED]
+            position = queued.index(job) + 1 if job.state == JobState.QUEUED else 0
             wait = self._wait(job, queued[: max(position - 1, 0)])
             return JobView(
                 job.state, position, wait, job.step, job.total_steps, tuple(job.history),
@@ -165,10 +180,10 @@ class TrainingQueue:
             if job is None:
                 return
             starting = []
-            if job.state == "queued":
-                job.state, job.images, job.labels = "left", None, None
+            if job.state == JobState.QUEUED:
+                job.state, job.images, job.labels = JobState.LEFT, None, None
                 starting = self._admit()
-            elif job.state == "running":
+            elif job.state == JobState.RUNNING:
                 job.stop.set()
         self._launch(starting)
 
@@ -177,29 +192,29 @@ class TrainingQueue:
         self.stop(job_id)
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is not None and job.state != "running":
+            if job is not None and job.state != JobState.RUNNING:
                 del self._jobs[job_id]
             elif job is not None:
-                job.error = "forgotten"  # dropped by its monitor once the worker ends
+                job.forgotten = True  # dropped by its monitor once the worker ends
 
     def running(self) -> int:
         with self._lock:
-            return sum(job.state == "running" for job in self._jobs.values())
+            return sum(job.state == JobState.RUNNING for job in self._jobs.values())
 
     def queued(self) -> int:
         with self._lock:
-            return sum(job.state == "queued" for job in self._jobs.values())
+            return sum(job.state == JobState.QUEUED for job in self._jobs.values())
 
     def used_bytes(self) -> int:
         """The estimated memory of the running trainings."""
         with self._lock:
-            return sum(job.needed for job in self._jobs.values() if job.state == "running")
+            return sum(job.needed for job in self._jobs.values() if job.state == JobState.RUNNING)
 
     def _wait(self, job: _Job, ahead: list[_Job]) -> float:
         now = time.monotonic()
-        if job.state == "running":
+        if job.state == JobState.RUNNING:
             return _remaining(job, now)
-        running = [_remaining(o, now) for o in self._jobs.values() if o.state == "running"]
+        running = [_remaining(o, now) for o in self._jobs.values() if o.state == JobState.RUNNING]
         ahead_seconds = sum(estimate_seconds(o.config, o.drawings) for o in ahead)
         return min(running, default=0.0) + ahead_seconds / self.max_running
 
@@ -208,12 +223,12 @@ class TrainingQueue:
         held); they are started by `_launch`, outside the lock (the first start of the fork
         server imports torch: seconds during which every page must still see its job)."""
         starting = []
-        for job in [j for j in self._jobs.values() if j.state == "queued"]:
-            running = [j for j in self._jobs.values() if j.state == "running"]
+        for job in [j for j in self._jobs.values() if j.state == JobState.QUEUED]:
+            running = [j for j in self._jobs.values() if j.state == JobState.RUNNING]
             used = sum(j.needed for j in running)
             if len(running) >= self.max_running or used + job.needed > self.budget_bytes:
                 break  # first come, first served: nobody overtakes the head of the queue
-            job.state, job.stop = "running", self._context.Event()
+            job.state, job.stop = JobState.RUNNING, self._context.Event()
             starting.append(job)
         self._lean_while_running()
         return starting
@@ -221,7 +236,7 @@ class TrainingQueue:
     def _lean_while_running(self) -> None:
         """The server's allocator lean from a training's start until none runs (called with the
         lock held, by `_admit`, which every change of a job's state goes through)."""
-        running = any(job.state == "running" for job in self._jobs.values())
+        running = any(job.state == JobState.RUNNING for job in self._jobs.values())
         if running != self._lean:
             self._lean = running
             lean_allocator(running, self.lean_mmap_bytes)
@@ -239,7 +254,7 @@ class TrainingQueue:
                 process.start()
             except Exception as exc:  # no process could be made (memory, process limits)
                 with self._lock:
-                    job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
+                    job.state, job.error = JobState.FAILED, f"{type(exc).__name__}: {exc}"[:300]
                     starting = self._admit()
                 self._launch(starting)
                 continue
@@ -285,12 +300,12 @@ class TrainingQueue:
         job.process.join()
         with self._lock:
             if finished and not job.error:
-                job.state = "stopped" if job.stop.is_set() else "done"
+                job.state = JobState.STOPPED if job.stop.is_set() else JobState.DONE
             else:
-                job.state = "failed"
+                job.state = JobState.FAILED
                 job.error = job.error or f"exit code {job.process.exitcode}"
             job.process = None
-            if job.error == "forgotten":
+            if job.forgotten:
                 self._jobs.pop(job.id, None)
             starting = self._admit()
             if not any(other.state in ACTIVE for other in self._jobs.values()):

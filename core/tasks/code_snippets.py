@@ -17,7 +17,6 @@ from typing import Protocol
 from core.i18n import t
 from core.tasks.image_input import SAMPLE_PHOTOS, InputImage
 from core.tasks.segmentation import INPUT_SIDE
-from core.tasks.zero_shot import pipeline_template, prompt
 
 
 class PipelineRef(Protocol):
@@ -40,12 +39,12 @@ class SnippetBody:
 _COMMENT = re.compile(r"«([\w.]+)»")
 
 
-def _comment(key: str) -> str:
+def comment(key: str) -> str:
     """A comment, as the catalogue key `task_code` reads in the student's language."""
     return f"  # «{key}»"
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """A Python string literal in double quotes, whatever the text holds."""
     return json.dumps(text, ensure_ascii=False)
 
@@ -61,14 +60,14 @@ def image_code(image: InputImage) -> list[str]:
             "",
             f"image = Image.fromarray(data.{loader}(){pick})",
         ]
-    lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({_quote(image.name)})"]
+    lines = ["from PIL import Image, ImageOps", "", f"image = Image.open({quote(image.name)})"]
     side = image.draft_side
     if image.drafted:
-        lines.append(f'image.draft("RGB", ({side}, {side})){_comment("snippet.decode_smaller")}')
+        lines.append(f'image.draft("RGB", ({side}, {side})){comment("snippet.decode_smaller")}')
     lines.append('image = ImageOps.exif_transpose(image).convert("RGB")')
     if image.drafted:
         lines += [
-            f"if min(image.size) >= {2 * side}:{_comment('snippet.no_more_than_needed')}",
+            f"if min(image.size) >= {2 * side}:{comment('snippet.no_more_than_needed')}",
             f"    image = image.reduce(min(image.size) // {side})",
         ]
     return lines
@@ -77,13 +76,13 @@ def image_code(image: InputImage) -> list[str]:
 def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody, lang: str = "en") -> str:
     """The script that reproduces a page's result: the image, the pipeline, the task's body,
     its comments in `lang`."""
-    revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
+    revision = f", revision={quote(ref.revision)}" if ref.revision != "main" else ""
     lines = [
         *image_code(image),
         "",
         "from transformers import pipeline",
         "",
-        f"{body.variable} = pipeline({_quote(ref.task)}, model={_quote(ref.id)}{revision})",
+        f"{body.variable} = pipeline({quote(ref.task)}, model={quote(ref.id)}{revision})",
         *body.before_call,
         *body.lines,
     ]
@@ -118,9 +117,9 @@ def depth_snippet() -> SnippetBody:
         "depth_estimator",
         (
             "result = depth_estimator(image)",
-            'depth = result["predicted_depth"]' + _comment("snippet.depth_tensor"),
+            'depth = result["predicted_depth"]' + comment("snippet.depth_tensor"),
             "print(depth.shape, float(depth.min()), float(depth.max()))",
-            'result["depth"].save("depth.png")' + _comment("snippet.depth_grey"),
+            'result["depth"].save("depth.png")' + comment("snippet.depth_grey"),
         ),
     )
 
@@ -130,11 +129,11 @@ def segmentation_snippet(subtask: str) -> SnippetBody:
     return SnippetBody(
         "segmenter",
         (
-            f"for segment in segmenter(image, subtask={_quote(subtask)}):",
+            f"for segment in segmenter(image, subtask={quote(subtask)}):",
             '    print(segment["label"], segment["score"], segment["mask"].size)',
         ),
         before_call=(
-            f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),
+            f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + comment("snippet.masks_side"),
         ),
     )
 
@@ -150,7 +149,7 @@ class StepsCode:
     before: tuple[str, ...] = ()
     processor: str = "AutoImageProcessor"  # AutoProcessor where texts go in too
     inputs: Callable[[dict], tuple[str, ...]] = lambda options: (
-        'inputs = processor(images=image, return_tensors="pt")' + _comment("steps.processor"),
+        'inputs = processor(images=image, return_tensors="pt")' + comment("steps.processor"),
         'print(inputs["pixel_values"].shape)',
     )
 
@@ -166,7 +165,7 @@ def steps_code(
     """The same result without `pipeline`: the processor, the model (its `auto_class`,
     "AutoModelForImageClassification"…) and the post-processing written out, as the step by
     step shows them; `steps` is the task's (`TaskSpec.steps`), `options` the page's, named."""
-    revision = f", revision={_quote(ref.revision)}" if ref.revision != "main" else ""
+    revision = f", revision={quote(ref.revision)}" if ref.revision != "main" else ""
     model_class = auto_class or "AutoModel"
     lines = [
         *image_code(image),
@@ -175,12 +174,12 @@ def steps_code(
         "import torch",
         f"from transformers import {steps.processor}, {model_class}",
         "",
-        f"processor = {steps.processor}.from_pretrained({_quote(ref.id)}{revision})",
-        f"model = {model_class}.from_pretrained({_quote(ref.id)}{revision})",
+        f"processor = {steps.processor}.from_pretrained({quote(ref.id)}{revision})",
+        f"model = {model_class}.from_pretrained({quote(ref.id)}{revision})",
         "",
         *steps.inputs(options),
         "with torch.no_grad():",
-        "    outputs = model(**inputs)" + _comment("steps.forward"),
+        "    outputs = model(**inputs)" + comment("steps.forward"),
         *steps.after(options),
     ]
     return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))
@@ -191,9 +190,9 @@ _SIZE = "target_sizes=[image.size[::-1]]"  # (height, width): the photo's own si
 
 def _classification_after(options: dict) -> tuple[str, ...]:
     return (
-        "logits = outputs.logits[0]" + _comment("steps.logits"),
-        "probabilities = logits.softmax(-1)" + _comment("steps.softmax"),
-        f"k = min({options.get('top_k', 5)}, len(probabilities))" + _comment("steps.top_k"),
+        "logits = outputs.logits[0]" + comment("steps.logits"),
+        "probabilities = logits.softmax(-1)" + comment("steps.softmax"),
+        f"k = min({options.get('top_k', 5)}, len(probabilities))" + comment("steps.top_k"),
         "top = probabilities.topk(k)",
         "for probability, index in zip(top.values, top.indices):",
         '    print(model.config.id2label[int(index)], f"{float(probability):.1%}")',
@@ -202,10 +201,10 @@ def _classification_after(options: dict) -> tuple[str, ...]:
 
 def _detection_after(options: dict) -> tuple[str, ...]:
     return (
-        "print(outputs.logits.shape)" + _comment("steps.queries"),
+        "print(outputs.logits.shape)" + comment("steps.queries"),
         "found = processor.post_process_object_detection(",
         f"    outputs, threshold={options.get('threshold', 0.5):g}, {_SIZE}",
-        ")[0]" + _comment("steps.threshold"),
+        ")[0]" + comment("steps.threshold"),
         'for score, label, box in zip(found["scores"], found["labels"], found["boxes"]):',
         '    print(model.config.id2label[int(label)], f"{float(score):.1%}",'
         " [round(float(v)) for v in box])",
@@ -214,11 +213,11 @@ def _detection_after(options: dict) -> tuple[str, ...]:
 
 def _depth_after(options: dict) -> tuple[str, ...]:
     return (
-        "raw = outputs.predicted_depth" + _comment("steps.raw_depth"),
+        "raw = outputs.predicted_depth" + comment("steps.raw_depth"),
         "print(raw.shape, float(raw.min()), float(raw.max()))",
         "depth = torch.nn.functional.interpolate(",
         '    raw[:, None], size=image.size[::-1], mode="bicubic"',
-        ")[0, 0]" + _comment("steps.depth_resized"),
+        ")[0, 0]" + comment("steps.depth_resized"),
         "print(depth.shape)",
     )
 
@@ -228,12 +227,12 @@ def _segmentation_after(options: dict) -> tuple[str, ...]:
     found = f"processor.post_process_{subtask}_segmentation(outputs, {_SIZE})[0]"
     if subtask == "semantic":
         return (
-            f"classes = {found}" + _comment("steps.masks_upsampled"),
+            f"classes = {found}" + comment("steps.masks_upsampled"),
             "for index in classes.unique():",
             "    print(model.config.id2label[int(index)], int((classes == index).sum()))",
         )
     return (
-        f"found = {found}" + _comment("steps.masks_upsampled"),
+        f"found = {found}" + comment("steps.masks_upsampled"),
         'for segment in found["segments_info"]:',
         '    print(model.config.id2label[segment["label_id"]], segment.get("score"))',
     )
@@ -245,57 +244,7 @@ DEPTH_STEPS = StepsCode((), _depth_after)
 SEGMENTATION_STEPS = StepsCode(
     ("subtask",),
     _segmentation_after,
-    before=(f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + _comment("snippet.masks_side"),),
-)
-
-
-def zero_shot_snippet(classes: tuple[str, ...], template: str) -> SnippetBody:
-    """Prints the same scores the zero-shot page shows, for the classes the student wrote."""
-    return SnippetBody(
-        "classifier",
-        (
-            f"classes = {_quote_list(classes)}",
-            f"template = {_quote(pipeline_template(template))}" + _comment("snippet.template"),
-            "for prediction in classifier(image, candidate_labels=classes,"
-            " hypothesis_template=template):",
-            "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
-        ),
-    )
-
-
-def _quote_list(texts: tuple[str, ...]) -> str:
-    return "[" + ", ".join(_quote(text) for text in texts) + "]"
-
-
-def _zero_shot_inputs(options: dict) -> tuple[str, ...]:
-    classes = tuple(options.get("classes", ()))
-    prompts = tuple(prompt(str(options.get("template", "{}")), name) for name in classes)
-    return (
-        f"classes = {_quote_list(classes)}",
-        f"prompts = {_quote_list(prompts)}" + _comment("steps.zs_prompts"),
-        'sigmoid = "siglip" in model.config.model_type' + _comment("steps.zs_sigmoid"),
-        'padding = {"padding": "max_length", "max_length": 64} if sigmoid else {"padding": True}',
-        'inputs = processor(text=prompts, images=image, return_tensors="pt", **padding)',
-        'print(inputs["pixel_values"].shape, inputs["input_ids"].shape)',
-    )
-
-
-def _zero_shot_after(options: dict) -> tuple[str, ...]:
-    return (
-        "image_embedding = outputs.image_embeds[0]" + _comment("steps.zs_embeddings"),
-        "similarity = outputs.text_embeds @ image_embedding" + _comment("steps.zs_cosine"),
-        "logits = similarity * model.logit_scale.exp()" + _comment("steps.zs_scale"),
-        "if sigmoid:",
-        "    logits = logits + model.logit_bias",
-        "probabilities = logits.sigmoid() if sigmoid else logits.softmax(-1)",
-        "ranked = sorted(zip(classes, probabilities.tolist()), key=lambda pair: -pair[1])",
-        "for name, probability in ranked:",
-        '    print(f"{name}: {probability:.1%}")',
-    )
-
-
-ZERO_SHOT_STEPS = StepsCode(
-    ("classes", "template"), _zero_shot_after, processor="AutoProcessor", inputs=_zero_shot_inputs
+    before=(f"image.thumbnail(({INPUT_SIDE}, {INPUT_SIDE}))" + comment("snippet.masks_side"),),
 )
 
 
@@ -306,7 +255,7 @@ def gradio_pictionary(model_id: str, lang: str = "en") -> str:
         "import gradio as gr",
         "from transformers import pipeline",
         "",
-        f'classifier = pipeline("image-classification", model={_quote(model_id)})',
+        f'classifier = pipeline("image-classification", model={quote(model_id)})',
         "",
         "",
         "def predict(image):",
@@ -316,10 +265,10 @@ def gradio_pictionary(model_id: str, lang: str = "en") -> str:
         "",
         "demo = gr.Interface(",
         "    fn=predict,",
-        '    inputs=gr.Image(type="pil"),' + _comment("snippet.gradio_input"),
+        '    inputs=gr.Image(type="pil"),' + comment("snippet.gradio_input"),
         "    outputs=gr.Label(num_top_classes=2),",
         '    title="Pictionary",',
         ")",
-        "demo.launch()" + _comment("snippet.gradio_launch"),
+        "demo.launch()" + comment("snippet.gradio_launch"),
     ]
     return _COMMENT.sub(lambda found: t(lang, found[1]), "\n".join(lines))

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from core.tasks.classification import Prediction, model_input
+from core.tasks.code_snippets import SnippetBody, StepsCode, comment, quote
 from core.tasks.run_info import RunInfo, TaskModel
 
 MAX_CLASSES = 12  # a class writes its own list: more would make the bars unreadable
@@ -158,3 +159,55 @@ def probabilities(logits: tuple[float, ...], activation: str) -> tuple[float, ..
         return tuple(float(v) for v in 1 / (1 + np.exp(-values)))
     exp = np.exp(values - values.max())
     return tuple(float(v) for v in exp / exp.sum())
+
+
+# The code shown on the page: with `pipeline()`, then the same written out (`TaskSpec.snippet`
+# and `TaskSpec.steps`; comments are catalogue keys, read in the student's language).
+def zero_shot_snippet(classes: tuple[str, ...], template: str) -> SnippetBody:
+    """Prints the same scores the zero-shot page shows, for the classes the student wrote."""
+    return SnippetBody(
+        "classifier",
+        (
+            f"classes = {_quote_list(classes)}",
+            f"template = {quote(pipeline_template(template))}" + comment("snippet.template"),
+            "for prediction in classifier(image, candidate_labels=classes,"
+            " hypothesis_template=template):",
+            "    print(f\"{prediction['label']}: {prediction['score']:.1%}\")",
+        ),
+    )
+
+
+def _quote_list(texts: tuple[str, ...]) -> str:
+    return "[" + ", ".join(quote(text) for text in texts) + "]"
+
+
+def _zero_shot_inputs(options: dict) -> tuple[str, ...]:
+    classes = tuple(options.get("classes", ()))
+    prompts = tuple(prompt(str(options.get("template", "{}")), name) for name in classes)
+    return (
+        f"classes = {_quote_list(classes)}",
+        f"prompts = {_quote_list(prompts)}" + comment("steps.zs_prompts"),
+        'sigmoid = "siglip" in model.config.model_type' + comment("steps.zs_sigmoid"),
+        'padding = {"padding": "max_length", "max_length": 64} if sigmoid else {"padding": True}',
+        'inputs = processor(text=prompts, images=image, return_tensors="pt", **padding)',
+        'print(inputs["pixel_values"].shape, inputs["input_ids"].shape)',
+    )
+
+
+def _zero_shot_after(options: dict) -> tuple[str, ...]:
+    return (
+        "image_embedding = outputs.image_embeds[0]" + comment("steps.zs_embeddings"),
+        "similarity = outputs.text_embeds @ image_embedding" + comment("steps.zs_cosine"),
+        "logits = similarity * model.logit_scale.exp()" + comment("steps.zs_scale"),
+        "if sigmoid:",
+        "    logits = logits + model.logit_bias",
+        "probabilities = logits.sigmoid() if sigmoid else logits.softmax(-1)",
+        "ranked = sorted(zip(classes, probabilities.tolist()), key=lambda pair: -pair[1])",
+        "for name, probability in ranked:",
+        '    print(f"{name}: {probability:.1%}")',
+    )
+
+
+ZERO_SHOT_STEPS = StepsCode(
+    ("classes", "template"), _zero_shot_after, processor="AutoProcessor", inputs=_zero_shot_inputs
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from core.config import settings
@@ -137,10 +139,13 @@ def show_input(lang: str, image: InputImage, shown_width: int | None = None) -> 
         )
 
 
-def waiting_key(prefix: str) -> str:
-    """Where `model_picker` notes that every model chosen waits for the student's confirmation
-    (big models only), so the page can say why the result's place is empty."""
-    return f"{prefix}_waiting"
+@dataclass(frozen=True)
+class ChosenModels:
+    """The models a student chose and confirmed, and whether every one chosen still waits for
+    their confirmation (big models only): the page then says why the result's place is empty."""
+
+    refs: list[ModelRef]
+    waiting: bool = False
 
 
 def model_box_key(prefix: str, model_id: str) -> str:
@@ -148,7 +153,7 @@ def model_box_key(prefix: str, model_id: str) -> str:
     return f"{prefix}_model_{model_id.replace('/', '--')}"
 
 
-def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> list[ModelRef]:
+def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> ChosenModels:
     """Registry models (several at once when `multiple`, to compare) or a custom Hub id.
 
     Models over a gigabyte are only returned once the student has read the warning and ticked
@@ -193,5 +198,4 @@ def model_picker(lang: str, task: str, prefix: str, multiple: bool = False) -> l
         confirmed.append(ref)
     if not refs:
         st.info(t(lang, "models.none"))
-    st.session_state[waiting_key(prefix)] = bool(refs) and not confirmed
-    return confirmed
+    return ChosenModels(confirmed, waiting=bool(refs) and not confirmed)

@@ -19,7 +19,7 @@ from core.tasks.code_snippets import steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui import lesson_views
 from core.ui.page import escape_markdown, page_start
-from core.ui.pickers import image_picker, model_picker, waiting_key
+from core.ui.pickers import ChosenModels, image_picker, model_picker
 from core.ui.runs import run_cached
 from core.ui.tables import models_table
 
@@ -37,7 +37,7 @@ def start(task_id: str) -> tuple[TaskSpec, str]:
 
 def choose_input_and_models(
     lang: str, task: TaskSpec, prefix: str, multiple: bool = False
-) -> tuple[InputImage | None, list[ModelRef]]:
+) -> tuple[InputImage | None, ChosenModels]:
     """ "1 · The image" and "2 · The model": the student's choices (widget keys start with
     `prefix`)."""
     return choose_input(lang, task, prefix), choose_models(lang, task, prefix, multiple)
@@ -51,16 +51,18 @@ def choose_input(lang: str, task: TaskSpec, prefix: str) -> InputImage | None:
 
 def choose_models(
     lang: str, task: TaskSpec, prefix: str, multiple: bool = False, title: str = "models.title"
-) -> list[ModelRef]:
+) -> ChosenModels:
     """ "2 · The model" (or the page's `title`): the registry's models and a custom Hub id."""
     st.subheader(t(lang, title))
     return model_picker(lang, task.id, prefix, multiple=multiple)
 
 
-def waiting_for_a_model(lang: str, prefix: str, image: InputImage | None, where: Any) -> None:
+def waiting_for_a_model(
+    lang: str, chosen: ChosenModels, image: InputImage | None, where: Any
+) -> None:
     """In the result's place, why there is no result yet when every model chosen is a big one
     waiting for the student's confirmation (an empty column would leave them guessing)."""
-    if image is not None and st.session_state.get(waiting_key(prefix)):
+    if image is not None and chosen.waiting:
         where.info(t(lang, "models.waiting"))
 
 

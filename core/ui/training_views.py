@@ -32,7 +32,7 @@ from core.quickdraw.training import (
     most_confused,
 )
 from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, learning_curves
-from core.quickdraw.training_queue import ACTIVE, TrainingQueue, TrainingRefused
+from core.quickdraw.training_queue import ACTIVE, JobState, TrainingQueue, TrainingRefused
 from core.tasks import chart_text
 from core.ui.error_messages import upload
 from core.ui.page import escape_markdown, pick_many, show_chart
@@ -161,7 +161,7 @@ def follow_training(lang: str) -> None:
     status, curves = st.empty(), st.empty()
     shown = -1
     while (view := trainings.view(ticket.job)) is not None and view.state in ACTIVE:
-        if view.state == "queued":
+        if view.state == JobState.QUEUED:
             status.info(t(lang, "train.queued", position=view.position,
                           seconds=round(view.wait_seconds)))  # fmt: skip
         elif view.total_steps:
@@ -182,13 +182,13 @@ def follow_training(lang: str) -> None:
     trainings.forget(ticket.job)
     if view.result is not None:
         st.session_state[RESULT] = trainings.held.hold(view.result)
-    if view.state == "stopped":
+    if view.state == JobState.STOPPED:
         st.warning(t(lang, "train.stopped", epoch=len(view.history)))
-    elif view.state == "left":
+    elif view.state == JobState.LEFT:
         st.info(t(lang, "train.left"))
-    elif view.state == "failed":
+    elif view.state == JobState.FAILED:
         st.error(t(lang, "train.failed", detail=escape_markdown(view.error)))
-    if view.state == "done" and view.result is not None:
+    if view.state == JobState.DONE and view.result is not None:
         runs = st.session_state.setdefault(RUNS, [])
         runs.append({"per_class": view.result.config.per_class,
                      "accuracy": view.result.validation_accuracy,

@@ -16,11 +16,12 @@ from typing import Any
 
 from tests.support import models as tiny
 
-CLS, DET, DEPTH, SEG = (
+CLS, DET, DEPTH, SEG, ZERO_SHOT = (
     "image-classification",
     "object-detection",
     "depth-estimation",
     "image-segmentation",
+    "zero-shot-image-classification",
 )
 
 
@@ -406,6 +407,10 @@ FAMILIES = [
     Family("conformance/detr_panoptic", SEG, _registry("facebook/detr-resnet-50-panoptic")),
     Family("conformance/mobilevit_semantic", SEG, _mobilevit_semantic),
     Family("conformance/dpt_semantic", SEG, _dpt_semantic),
+    Family("conformance/clip", ZERO_SHOT, _registry("openai/clip-vit-base-patch32")),
+    Family(
+        "conformance/siglip", ZERO_SHOT, _registry("google/siglip-base-patch16-256-multilingual")
+    ),
 ]
 
 
