@@ -9,9 +9,12 @@ also sees the sidebar's navigation, runs the same check in tests/test_browser.py
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.i18n import t
+from core.models.registry import TASKS
 from core.quickdraw.formats import word_in
 from tests.support.app import open_page
 from tests.support.drawings import as_canvas, raw_drawings
@@ -20,12 +23,7 @@ from tests.support.range_server import RangeServer, bucket_from
 from tests.support.visible_text import foreign_words, visible_texts, vocabulary, wrong_decimals
 
 LOCALES = {"es": "es-ES", "en": "en-US"}
-TASK_PAGES = [
-    "Image_Classification",
-    "Object_Detection",
-    "Depth_Estimation",
-    "Image_Segmentation",
-]
+TASK_PAGES = [Path(task.page).stem for task in TASKS.values()]  # the registry's, every one
 
 
 def assert_all_in(at, lang: str) -> None:

@@ -22,6 +22,7 @@ PAGES = {
     "Object_Detection": "detection",
     "Depth_Estimation": "depth",
     "Image_Segmentation": "segmentation",
+    "Zero_Shot_Classification": "zero_shot",
     "Quick_Draw_Explorer": "quickdraw",
     "Train_Your_Own": "train",
     "Pictionary": "pictionary",

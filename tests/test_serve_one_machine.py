@@ -75,15 +75,15 @@ def test_every_deployment_of_the_default_application_is_placed(two_cpus, monkeyp
     url = _deploy(monkeypatch, None)
     healthy = _deployments(url, lambda d: all(x.status == "HEALTHY" for x in d.values()), 150)
     expected = {"model-" + m.replace("/", "--") for m in served_models()} | {"AnyModel", "Gateway"}
-    assert set(healthy) == expected and len(expected) == 8
+    assert set(healthy) == expected and len(expected) == len(served_models()) + 2 == 9
     assert all(d.status == "HEALTHY" and d.replicas == 1 for d in healthy.values()), healthy
     assert time.monotonic() - started < 150
 
 
 def test_a_deployment_that_cannot_be_placed_is_said_not_running(two_cpus, monkeypatch):
-    # One whole CPU for each of seven replicas on a machine of two: most are never placed.
+    # One whole CPU for each of eight replicas on a machine of two: most are never placed.
     url = _deploy(monkeypatch, "1")
-    models = {n: d for n, d in _deployments(url, lambda d: len(d) == 8, 60).items()
+    models = {n: d for n, d in _deployments(url, lambda d: len(d) == 9, 60).items()
               if n.startswith("model-")}  # fmt: skip
     placed = _deployments(url, lambda d: sum(x.replicas for x in d.values()) >= 3, 90)
     stopped = [name for name in models if placed[name].replicas == 0]
