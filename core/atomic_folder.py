@@ -1,4 +1,5 @@
-"""A folder written whole or not at all: the saved models of "Train your own".
+"""Files and folders written whole or not at all: the saved models of "Train your own", the
+Quick, Draw! cache, the run policies.
 
 A model is a folder of several files (config, weights, image processor, card). Written in
 place, a save cut short (a killed server, a full disk) leaves a folder that is listed but does
@@ -10,6 +11,7 @@ moved aside first and removed only once the new one is in place.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -96,3 +98,19 @@ def remove_interrupted(parent: Path, older_than_s: float = 600) -> list[str]:
                 path.rename(target)
             handled.append(path.name)
     return handled
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """`data` as the file `target`, whole or not at all: written under a name of its own
+    (`mkstemp`, so that two processes writing the same file at once, the app and a Serve
+    replica, never write into one another's), then renamed into place. Raises `OSError` (a
+    full disk, a read-only folder), leaving `target` as it was and no temporary file."""
+    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL + target.name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise

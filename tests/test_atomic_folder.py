@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from core.atomic_folder import PARTIAL, REPLACED, remove_interrupted, write_folder
+from core.atomic_folder import PARTIAL, REPLACED, remove_interrupted, write_file, write_folder
 
 
 def _writer(words: str, delay: float = 0.0, fail: OSError | None = None):
@@ -108,3 +108,34 @@ def test_a_save_killed_halfway_leaves_no_model(tmp_path):
     process.wait()
     assert saved_models(tmp_path) == []
     assert not (tmp_path / "mine").exists()
+
+
+def test_a_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    target = tmp_path / "policies.json"
+    write_file(target, b"first")
+    write_file(target, b"second")  # replaced in one step
+    assert target.read_bytes() == b"second"
+
+    def cut_short(source, destination):  # the disk filled, or the server was stopped, there
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", cut_short)
+    with pytest.raises(OSError):
+        write_file(target, b"x" * 100_000)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"second"  # as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["policies.json"]  # no temporary file left
+
+
+def test_two_writers_of_one_file_never_share_a_temporary_name(tmp_path):
+    """The app and a Serve replica keep the run policies in one file: each writes under a name
+    of its own, so the file is always one writer's whole text."""
+    target = tmp_path / "policies.json"
+    texts = [bytes([65 + n]) * 200_000 for n in range(8)]
+    writers = [threading.Thread(target=write_file, args=(target, text)) for text in texts]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert target.read_bytes() in texts
+    assert [p.name for p in tmp_path.iterdir()] == ["policies.json"]

@@ -318,12 +318,10 @@ def test_a_full_disk_leaves_no_temporary_file_and_is_named(bucket, tmp_path, mon
     import errno
     import os
 
-    from core.quickdraw import source as module
-
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(module.os, "replace", full)
+    monkeypatch.setattr(os, "replace", full)  # the cache's file put in place (atomic_folder)
     with RangeServer(bucket) as server:
         source = QuickDrawSource(server.url, tmp_path / "cache")
         drawings, _ = source.first_drawings("cat", "simplified", 10)

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.models.warmup import Warmup
+from core.models.warmup import FASTER_BY, Warmup  # bfloat16 is kept only if this much faster
 
-FASTER_BY = 1.1  # bfloat16 is kept only if its forward pass is at least this much faster
 # int8 is kept only if its forward pass is at least this much faster: DETR (a convolutional
 # backbone, few linear layers) timed about even on load (2110 vs 2159 ms) but ran 1.24× slower
 # on a phone photo in the app's path, and a class's detection p95 went from 40 to 49 s.

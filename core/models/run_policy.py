@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.atomic_folder import write_file
 from core.config import settings
 from core.models.model_ref import ModelRef
 from core.models.precision import PrecisionChoice, choose_precision, use_bf16, use_int8
@@ -140,9 +141,7 @@ class _PolicyStore:
             entries[key] = dataclasses.asdict(policy)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".tmp")
-                partial.write_text(json.dumps(entries, indent=1), encoding="utf-8")
-                partial.replace(path)
+                write_file(path, json.dumps(entries, indent=1).encode("utf-8"))
             except OSError:  # a read-only or full disk: the decision is just not kept
                 pass
 

@@ -25,6 +25,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from core.models.warmup import FASTER_BY  # batching is kept only if each image is this much faster
+
 Call = tuple[tuple, dict, Future]
 
 # Who is told their place while a call waits: (place in line, 1 = being answered; estimated
@@ -60,7 +62,6 @@ class BatchPolicy:
 
 
 TRIAL_BATCH = 4  # the batch timed on load against single images
-FASTER_BY = 1.1  # batching is kept only if it makes each image at least this much faster
 
 
 def measured_policy(policy: BatchPolicy, single_s: float, batched_s: float) -> BatchPolicy:

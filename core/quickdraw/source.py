@@ -9,11 +9,8 @@ needed, then the connection is closed.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
-import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +23,7 @@ from urllib.parse import quote
 import numpy as np
 from numpy.lib import format as npy_format
 
+from core.atomic_folder import write_file
 from core.errors import StudentFacingError, first_line
 from core.quickdraw.formats import Drawing, FormatError, read_binary_prefix, read_ndjson
 
@@ -162,19 +160,13 @@ class QuickDrawSource:
         """Write the start of the file to the cache, whole or not at all; a cache that cannot
         be written (a file in its place, read-only, a full disk) is noted, not fatal."""
         part, complete_marker = self._paths(fmt, word)
-        temporary = None
         try:
             part.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=part.parent, delete=False) as temporary:
-                temporary.write(data)
-            os.replace(temporary.name, part)  # never a half-written cache file
+            write_file(part, data)  # never a half-written cache file
             if complete:
                 complete_marker.touch()
         except OSError as exc:
             self.cache_problem = "disk_full" if exc.errno == errno.ENOSPC else "not_writable"
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary.name)  # no stray temporary file
 
     def _fetch(self, url: str, start: int, end: int) -> tuple[bytes, bool, int | None]:
         """Bytes `start`–`end` of `url`, whether the file ends there, and its size if known."""

@@ -49,6 +49,11 @@ def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _revision(ref: PipelineRef) -> str:
+    """`, revision="…"` where the model is pinned to one, else nothing (`main` is the default)."""
+    return f", revision={quote(ref.revision)}" if ref.revision != "main" else ""
+
+
 def image_code(image: InputImage) -> list[str]:
     """Lines that open the same image the page used, the same way."""
     if image.source == "sample":
@@ -76,7 +81,7 @@ def image_code(image: InputImage) -> list[str]:
 def task_code(ref: PipelineRef, image: InputImage, body: SnippetBody, lang: str = "en") -> str:
     """The script that reproduces a page's result: the image, the pipeline, the task's body,
     its comments in `lang`."""
-    revision = f", revision={quote(ref.revision)}" if ref.revision != "main" else ""
+    revision = _revision(ref)
     lines = [
         *image_code(image),
         "",
@@ -165,7 +170,7 @@ def steps_code(
     """The same result without `pipeline`: the processor, the model (its `auto_class`,
     "AutoModelForImageClassification"…) and the post-processing written out, as the step by
     step shows them; `steps` is the task's (`TaskSpec.steps`), `options` the page's, named."""
-    revision = f", revision={quote(ref.revision)}" if ref.revision != "main" else ""
+    revision = _revision(ref)
     model_class = auto_class or "AutoModel"
     lines = [
         *image_code(image),
