@@ -16,7 +16,7 @@ import pytest
 from core.i18n import t
 from core.models.registry import TASKS
 from core.quickdraw.formats import word_in
-from tests.support.app import open_page
+from tests.support.app import open_page, until_trained
 from tests.support.drawings import as_canvas, raw_drawings
 from tests.support.environment import SHARED, need_shared
 from tests.support.range_server import RangeServer, bucket_from
@@ -84,7 +84,7 @@ def test_training_speaks_one_language(quickdraw, lang):
     at = open_page("Train_Your_Own", LOCALES[lang], timeout=300)
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
-    at.button(key="tr_start").click().run()
+    until_trained(at.button(key="tr_start").click().run())
     assert at.metric  # the training finished and shows its accuracy
     assert_all_in(at, lang)
 

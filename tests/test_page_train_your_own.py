@@ -8,7 +8,7 @@ import pytest
 from core.i18n import t
 from core.quickdraw.saved_models import delete_model, save_model, saved_models
 from core.ui.page import escape_markdown
-from tests.support.app import open_page
+from tests.support.app import open_page, until_trained
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs
 from tests.support.range_server import RangeServer, bucket_from
@@ -45,6 +45,8 @@ def test_training_shows_progress_curves_and_confusion(page, tmp_path):
     at.slider(key="tr_epochs").set_value(2).run()
     at.button(key="tr_start").click().run()
     assert not at.exception and not at.error
+    assert at.get("progress") or at.info  # a progress bar while it trains (or its place)
+    until_trained(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Epochs"] == "2 / 2"
     accuracy = float(metrics["Validation accuracy"].rstrip("%")) / 100
@@ -60,7 +62,7 @@ def test_saved_model_is_listed_renamed_and_deleted(page, tmp_path):
     at = page
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
-    at.button(key="tr_start").click().run()
+    until_trained(at.button(key="tr_start").click().run())
     at.text_input(key="tr_name").input("../outside").run()
     at.button(key="tr_save").click().run()
     assert [e.value for e in at.error] == [t("en", "train.bad_name")]
@@ -130,7 +132,7 @@ def test_a_file_named_with_html_is_not_used(page):
     assert len(at.error) == 1 and "\\<a href" in at.error[0].value  # shown escaped, as text
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
-    at.button(key="tr_start").click().run()
+    until_trained(at.button(key="tr_start").click().run())
     confusion = plotly_specs(at)[1]
     assert confusion["data"][0]["x"] == ["cat", "fish"]
 
@@ -163,7 +165,12 @@ def test_a_training_waits_its_turn_then_starts_by_itself(page, monkeypatch):
     at = page
     at.slider(key="tr_per_class").set_value(100).run()
     at.slider(key="tr_epochs").set_value(1).run()
-    at.button(key="tr_start").click().run()  # queued behind the classmate, then trained
+    at.button(key="tr_start").click().run()
+    # behind the classmate: its place in the line, and when it should start
+    place = t("en", "train.queued", position=1, seconds=0).split(";")[0]  # "…you are number 1"
+    assert any(i.value.startswith(place) for i in at.info), [i.value for i in at.info]
+    assert shared_trainings().view(classmate).state == "running"
+    until_trained(at)  # then it starts by itself, and ends
     assert shared_trainings().view(classmate).state == "done"
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Epochs"] == "1 / 1"

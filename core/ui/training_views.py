@@ -9,7 +9,6 @@ saved. Leaving the page does not stop it: coming back, the page follows it again
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import Callable
 
@@ -151,31 +150,23 @@ def stop_training() -> None:
         shared_trainings().stop(ticket.job)
 
 
+# How often a training's place in the line, or its progress, is shown anew.
+PROGRESS_EVERY = 1.0
+
+
 def follow_training(lang: str) -> None:
     """While the session's training waits or runs: its place in the queue, or a progress bar
-    and live curves. Once it ends, its model becomes the result shown below."""
+    and live curves, redrawn every second by a fragment (the rest of the page is the student's
+    to read meanwhile, and no script thread waits on the training). Once it ends, its model
+    becomes the result shown below."""
     ticket = st.session_state.get(JOB)
     if ticket is None:
         return
     trainings = shared_trainings()
-    status, curves = st.empty(), st.empty()
-    shown = -1
-    while (view := trainings.view(ticket.job)) is not None and view.state in ACTIVE:
-        if view.state == JobState.QUEUED:
-            status.info(t(lang, "train.queued", position=view.position,
-                          seconds=round(view.wait_seconds)))  # fmt: skip
-        elif view.total_steps:
-            text = t(lang, "train.step", done=view.step, total=view.total_steps)
-            status.progress(view.step / view.total_steps, text=text)
-        else:
-            status.progress(0.0, text=t(lang, "train.training"))
-        if len(view.history) != shown and view.history:
-            shown = len(view.history)
-            show_chart(lang, curves, _curves(lang, view.history), key=f"tr_live_{shown}",
-                       alt=_curves_said(lang, view.history))  # fmt: skip
-        time.sleep(0.25)
-    status.empty()
-    curves.empty()
+    view = trainings.view(ticket.job)
+    if view is not None and view.state in ACTIVE:
+        _progress(lang)
+        return
     del st.session_state[JOB]
     if view is None:
         return
@@ -193,6 +184,24 @@ def follow_training(lang: str) -> None:
         runs.append({"per_class": view.result.config.per_class,
                      "accuracy": view.result.validation_accuracy,
                      "classes": len(view.result.config.words)})  # fmt: skip
+
+
+@st.fragment(run_every=PROGRESS_EVERY)
+def _progress(lang: str) -> None:
+    ticket = st.session_state.get(JOB)
+    view = shared_trainings().view(ticket.job) if ticket is not None else None
+    if view is None or view.state not in ACTIVE:
+        st.rerun()  # the whole page: the training's result, its buttons as they are after it
+    if view.state == JobState.QUEUED:
+        st.info(t(lang, "train.queued", position=view.position, seconds=round(view.wait_seconds)))
+    elif view.total_steps:
+        text = t(lang, "train.step", done=view.step, total=view.total_steps)
+        st.progress(view.step / view.total_steps, text=text)
+    else:
+        st.progress(0.0, text=t(lang, "train.training"))
+    if view.history:
+        show_chart(lang, st, _curves(lang, view.history), key="tr_live",
+                   alt=_curves_said(lang, view.history))  # fmt: skip
 
 
 def _curves_said(lang: str, history) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 from streamlit.testing.v1 import AppTest
@@ -59,3 +60,17 @@ def sessions_at_once() -> Iterator[None]:
         patch_config_options({"global.appTest": True}),
     ):
         yield
+
+
+def until_trained(at: AppTest, within: float = 300) -> AppTest:
+    """Run the page again, as its progress fragment does every second in a browser (AppTest
+    runs no `run_every` fragment), until the session's training has ended and its result is
+    on the page."""
+    from core.ui.training_views import JOB
+
+    deadline = time.monotonic() + within
+    while JOB in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.25)
+        at.run()
+    assert JOB not in at.session_state, "the training did not end in time"
+    return at
