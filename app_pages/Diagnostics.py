@@ -24,7 +24,15 @@ from core.ui.lesson_views import check_understanding
 from core.ui.page import page_start
 from core.ui.shared import shared_backend, shared_models, shared_results, shared_trainings
 
-KINDS = ("result", "image", "quickdraw", "bitmaps")
+# What the shared cache holds, by the first element of its keys: each kind a row of its own,
+# the pictures drawn for pages together, anything else as "other" (nothing left out).
+KINDS = {
+    **{kind: kind for kind in ("result", "image", "quickdraw", "bitmaps", "chart")},
+    "countries": "chart",  # the explorer's map, counted once for the class
+    "shown": "picture",
+    "model_input": "picture",
+}
+
 lang = page_start("diagnostics.name")
 st.title(t(lang, "diagnostics.title"))
 st.markdown(t(lang, "diagnostics.intro"))
@@ -97,7 +105,9 @@ right.metric(t(lang, "diagnostics.training_memory"), f"{training_mb} MB",
                     budget=trainings.budget_bytes >> 20))  # fmt: skip
 st.caption(t(lang, "diagnostics.held", count=trainings.held.count(),
              mb=round(trainings.held.nbytes() / 2**20)))  # fmt: skip
-usage = results.usage_by_kind()
+usage: dict[str, int] = {}
+for kind, size in results.usage_by_kind().items():
+    usage[KINDS.get(kind, "other")] = usage.get(KINDS.get(kind, "other"), 0) + size
 if usage:
     rows = [
         {
@@ -105,7 +115,6 @@ if usage:
             "MB": number(lang, size / 2**20, 1),
         }
         for kind, size in usage.items()
-        if kind in KINDS
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="diag_computed")  # fmt: skip
 

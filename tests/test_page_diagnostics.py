@@ -94,19 +94,21 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
     monkeypatch.setenv("VTL_CACHE_BUDGET_MB", "64")
     shared_models().get(ModelRef("facebook/detr-resnet-50", "object-detection", "no_timm"))
     shared_results().put(("image", "photo"), sample_photo("astronaut").image)  # 512 × 512 RGB
+    shared_results().put(("chart", "bars"), b"x" * 300_000)  # a chart a page drew, kept too
+    shared_results().put(("something", "new"), b"x" * 200_000)  # a kind not named: "other"
     at = open_page(PAGE, run=False)
     at.context = {"locale": "es-ES"}
     at.run()
     assert not at.exception
     metrics = {m.label: m for m in at.metric}
-    assert metrics["Resultados e imágenes guardados"].value == "0 MB"  # 0.75 MB, rounded down
+    assert metrics["Resultados e imágenes guardados"].value == "1 MB"  # 1.23 MB, rounded
     assert "64 MB" in metrics["Resultados e imágenes guardados"].help
     assert metrics["Entrenamientos en marcha + en espera"].value == "0 + 0"
     models, kept = at.table[0].value, at.dataframe[0].value
     assert list(models["Precisión"]) == ["float32: la fija VTL_PRECISION"]
     assert list(models["Lotes"]) == [t("es", "diagnostics.batch_task")]
-    assert list(kept["Tipo"]) == ["Imágenes subidas"]
-    assert kept["MB"][0] == "0,8"  # a Spanish decimal comma
+    assert list(kept["Tipo"]) == ["Imágenes subidas", "Gráficos", "Otros"]  # none left out
+    assert list(kept["MB"]) == ["0,8", "0,3", "0,2"]  # a Spanish decimal comma
     held = t("es", "diagnostics.held", count=0, mb=0)
     assert held in [caption.value for caption in at.caption]
 

@@ -205,6 +205,29 @@ def test_a_stale_page_never_deletes_the_model_that_took_the_place(
     assert [w.value for w in at.warning] == [t("es", "train.model_changed", name="first")]
 
 
+def test_a_disk_that_refuses_a_rename_is_not_called_a_bad_name(
+    bucket_url, quick_result, tmp_path, monkeypatch
+):
+    import errno
+    from pathlib import Path
+
+    at = _student(quick_result, tmp_path, monkeypatch)
+    at.text_input(key="tr_name").input("first").run()
+    at.button(key="tr_save").click().run()
+
+    def read_only(self, target):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "rename", read_only)
+    at.text_input(key="tr_new_name").input("second").run()
+    at.button(key="tr_rename").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    detail = escape_markdown("[Errno 30] Read-only file system")  # shown as text
+    assert errors == [t("es", "train.change_failed", detail=detail)]
+    assert [m["name"] for m in saved_models(tmp_path / "models")] == ["first"]  # as it was
+
+
 def _student(result, tmp_path, monkeypatch, query: dict | None = None):
     """A student's session of the page with a trained model ready to save."""
     monkeypatch.setenv("VTL_MODELS_DIR", str(tmp_path / "models"))

@@ -99,3 +99,14 @@ def test_the_one_stylesheet_holds_only_catalogue_texts_escaped():
     body = style.removeprefix("<style>").removesuffix("</style>")
     assert style.startswith("<style>") and "<" not in body and ">" not in body.replace("] ", "")
     assert '"Subir"' in body and "Hasta 25 MB por archivo" in body
+
+
+def test_a_long_text_is_cut_before_it_is_escaped_and_says_so():
+    """A cut never leaves half an escape (a lone backslash would escape what the catalogue
+    writes next), and the reader sees that the text goes on."""
+    from core.ui.page import escape_markdown
+
+    shown = escape_markdown("*" * 200)
+    assert shown == "\\*" * 119 + "…"
+    assert escape_markdown("a_b", limit=3) == "a\\_b"  # short enough: whole
+    assert escape_markdown("abcd", limit=3) == "ab…"

@@ -19,9 +19,11 @@ from core.tasks.image_input import SAMPLE_PHOTOS
 LANG_KEY = "lang"  # the language chosen, kept across pages (widget state is per page)
 
 
-def escape_markdown(text: str) -> str:
-    """Text a user typed, safe to put inside Markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)[:120]
+def escape_markdown(text: str, limit: int = 120) -> str:
+    """Text a user typed (or a library's message), safe to put inside Markdown: at most `limit`
+    characters, a longer text cut with "…" (before escaping: a cut never splits an escape)."""
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", shown)
 
 
 def _remember_language() -> None:

@@ -121,5 +121,7 @@ def manage_section(lang: str) -> None:
     except ModelChanged:
         st.session_state.pop(CONFIRM, None)
         st.warning(t(lang, "train.model_changed", name=escape_markdown(name)))
-    except (ValueError, OSError):
+    except ValueError:  # a name not allowed, or taken
         st.error(t(lang, "train.bad_name"))
+    except OSError as err:  # a full or read-only disk: not the student's name
+        st.error(t(lang, "train.change_failed", detail=escape_markdown(str(err))))
