@@ -4,7 +4,7 @@ sessions ask at once; bounded in bytes; failures never kept."""
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,16 +26,32 @@ def _at_once(sessions: int, ask):
         return list(pool.map(session, range(sessions)))
 
 
+def _all_waiting(others: int) -> tuple[threading.Semaphore, Callable[[], None]]:
+    """A semaphore each waiting session releases (`on_wait`), and a wait for all `others`: a
+    computation that waits for it runs while every other session waits, however slowly the
+    threads start (no sleep that a slow machine could outlast)."""
+    waiting = threading.Semaphore(0)
+
+    def until_all_wait() -> None:
+        for _ in range(others):
+            assert waiting.acquire(timeout=30)
+
+    return waiting, until_all_wait
+
+
 def test_twenty_identical_requests_compute_once_and_all_get_the_answer():
     cache = ResultCache(2**20)
     calls = []
+    waiting, until_all_wait = _all_waiting(19)
 
     def compute():
         calls.append(1)
-        time.sleep(0.2)  # a forward pass: the others arrive while it runs
+        until_all_wait()  # a forward pass: the others arrive while it runs
         return {"label": "cat", "score": 0.9}
 
-    answers = _at_once(20, lambda _: cache.get_or_compute(("result", "photo"), compute))
+    answers = _at_once(
+        20, lambda _: cache.get_or_compute(("result", "photo"), compute, waiting.release)
+    )
     assert len(calls) == 1 and cache.computations == 1
     assert all(answer is answers[0] for answer in answers)
     assert answers[0] == {"label": "cat", "score": 0.9}
@@ -50,8 +66,10 @@ def test_different_requests_each_compute():
 def test_without_single_flight_every_session_computes():
     cache = ResultCache(2**20, single_flight=False)
 
+    together = threading.Barrier(6, timeout=30)  # all six computing at once: none waits
+
     def compute():
-        time.sleep(0.1)
+        together.wait()
         return 1
 
     _at_once(6, lambda _: cache.get_or_compute("same", compute))
@@ -60,14 +78,15 @@ def test_without_single_flight_every_session_computes():
 
 def test_a_failure_reaches_every_waiting_session_and_is_not_kept():
     cache = ResultCache(2**20)
+    waiting, until_all_wait = _all_waiting(7)
 
     def fail():
-        time.sleep(0.2)
+        until_all_wait()
         raise ValueError("no network")
 
     def ask(_):
         try:
-            return cache.get_or_compute("key", fail)
+            return cache.get_or_compute("key", fail, waiting.release)
         except ValueError as err:
             return str(err)
 
@@ -81,11 +100,11 @@ def test_an_interrupted_computation_is_taken_over_by_a_waiting_session():
         pass
 
     cache = ResultCache(2**20)
-    started = threading.Event()
+    started, waiting = threading.Event(), threading.Event()
 
     def interrupted():
         started.set()
-        time.sleep(0.2)
+        assert waiting.wait(timeout=30)  # the other session waits on this computation
         raise Rerun
 
     def first():
@@ -95,7 +114,8 @@ def test_an_interrupted_computation_is_taken_over_by_a_waiting_session():
     thread = threading.Thread(target=first)
     thread.start()
     started.wait()
-    assert cache.get_or_compute("key", lambda: "computed here") == "computed here"
+    answer = cache.get_or_compute("key", lambda: "computed here", waiting.set)
+    assert answer == "computed here" and waiting.is_set()  # it waited, then took over
     thread.join()
 
 
