@@ -21,7 +21,7 @@ from core.tasks.classification import Prediction, model_input
 from core.tasks.code_snippets import SnippetBody, StepsCode, comment, quote
 from core.tasks.run_info import RunInfo, TaskModel
 
-MAX_CLASSES = 12  # a class writes its own list: more would make the bars unreadable
+MAX_CLASSES = 12  # a student writes their own list: more would make the bars unreadable
 MAX_CLASS_CHARS = 60
 PLACE = "{}"  # where a class goes in the prompt template
 
@@ -100,9 +100,10 @@ def classify_zero_shot(
     steps: bool = True,
 ) -> ZeroShotResult:
     """Score `image` against each of `classes` written into `template` ("una foto de {}."), with
-    the pipeline; with `steps`, the comparison opened up (a second forward pass of the model,
-    outside the pipeline, whose logits are checked against its answer's). Raises ValueError for
-    no class, `ModelError` if the model fails."""
+    the pipeline; with `steps`, the comparison opened up (a second forward pass of the model
+    itself, outside the pipeline, on this thread: its scores equal the pipeline's, which
+    tests/test_zero_shot.py checks). Raises ValueError for no class, `ModelError` if the model
+    fails."""
     if not classes:
         raise ValueError("write at least one class")
     if template.strip() and PLACE not in template:

@@ -16,6 +16,7 @@ from core.models.registry import default_model
 from core.quickdraw.formats import word_in
 from core.tasks.zero_shot import MAX_CLASSES, PLACE, ZeroShotResult, written_classes
 from core.ui.error_messages import show_model_error
+from core.ui.page import escape_markdown
 from core.ui.runs import model_answer
 from core.ui.shared import shared_results
 
@@ -44,7 +45,7 @@ def write_classes(lang: str) -> tuple[tuple[str, ...], str]:
     elif len(classes) == 1:
         st.info(t(lang, "zero_shot.one_class"))
     if template and PLACE not in template:
-        st.info(t(lang, "zero_shot.no_place", template=template))
+        st.info(t(lang, "zero_shot.no_place", template=escape_markdown(template)))  # as typed
     return classes, template
 
 
