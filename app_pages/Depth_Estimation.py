@@ -10,8 +10,8 @@ from core.tasks.code_snippets import depth_snippet, task_code
 from core.tasks.image_input import sample_photo
 from core.ui import task_page
 from core.ui.depth_views import ground_truth_check
-from core.ui.page import show_chart
 from core.ui.steps_views import depth_steps
+from core.ui.widgets import show_chart
 
 task, lang = task_page.start("depth-estimation")
 

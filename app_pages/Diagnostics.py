@@ -7,9 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.config import settings
-from core.i18n import number, t
-from core.models.loader import pick_device
-from core.ui.diagnostics import (
+from core.diagnostics import (
     batch_note,
     cache_mb,
     caches,
@@ -20,6 +18,8 @@ from core.ui.diagnostics import (
     resident_mb,
     versions,
 )
+from core.i18n import number, t
+from core.models.loader import pick_device
 from core.ui.lesson_views import check_understanding
 from core.ui.page import page_start
 from core.ui.shared import shared_backend, shared_models, shared_results, shared_trainings

@@ -10,11 +10,11 @@ from core.tasks.charts import top_k_bars
 from core.tasks.classification import TOP_K_MAX
 from core.ui import task_page
 from core.ui.lesson_views import closed_set, drawing_pages
-from core.ui.page import show_chart
 from core.ui.pickers import show_input
 from core.ui.shared import shared_chart
 from core.ui.steps_views import classification_steps
 from core.ui.tables import answers_table, comparison_table
+from core.ui.widgets import show_chart
 
 task, lang = task_page.start("image-classification")
 

@@ -6,9 +6,9 @@ from core.i18n import percent, t, tn
 from core.models.registry import MODELS
 from core.tasks.segmentation import SUBTASKS, overlay
 from core.ui import task_page
-from core.ui.page import decimal_slider, pick_many
 from core.ui.segmentation_views import legend_and_table, metrics_playground
 from core.ui.steps_views import segmentation_steps
+from core.ui.widgets import decimal_slider, pick_many
 
 task, lang = task_page.start("image-segmentation")
 

@@ -8,8 +8,8 @@ from core.tasks.charts import detections_figure
 from core.tasks.detection import MIN_SCORE
 from core.ui import task_page
 from core.ui.detection_views import boxes_table, counts_table, iou_playground, metrics_playground
-from core.ui.page import decimal_slider, show_chart
 from core.ui.steps_views import detection_steps
+from core.ui.widgets import decimal_slider, show_chart
 
 task, lang = task_page.start("object-detection")
 

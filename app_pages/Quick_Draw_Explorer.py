@@ -5,7 +5,7 @@ import streamlit as st
 from core.i18n import t, tn
 from core.quickdraw.formats import QUICKDRAW_WORDS, word_in
 from core.ui.lesson_views import check_understanding, part_of_classification
-from core.ui.page import page_start, pick_many
+from core.ui.page import page_start
 from core.ui.quickdraw_views import (
     filtered,
     grid_and_details,
@@ -15,6 +15,7 @@ from core.ui.quickdraw_views import (
     statistics,
     uploaded_drawings,
 )
+from core.ui.widgets import pick_many
 
 lang = page_start("quickdraw.name")
 st.title(t(lang, "quickdraw.title"))

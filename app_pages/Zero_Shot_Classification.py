@@ -9,11 +9,11 @@ from core.i18n import t
 from core.tasks import chart_text
 from core.tasks.charts import top_k_bars
 from core.ui import task_page
-from core.ui.page import show_chart
 from core.ui.pickers import show_input
 from core.ui.shared import shared_chart
 from core.ui.steps_views import zero_shot_steps
 from core.ui.tables import answers_table
+from core.ui.widgets import show_chart
 from core.ui.zero_shot_views import write_classes
 
 task, lang = task_page.start("zero-shot-image-classification")

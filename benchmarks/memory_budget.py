@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness import build_replicas, print_report
-from core.ui.diagnostics import resident_mb
+from core.diagnostics import resident_mb
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import ROOT, build_replicas, print_report
-from core.ui.diagnostics import resident_mb  # noqa: E402
+from core.diagnostics import resident_mb  # noqa: E402
 
 PICTIONARY_MODELS = (
     "kmewhort/beit-sketch-classifier",

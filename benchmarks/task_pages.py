@@ -28,7 +28,7 @@ from benchmarks.harness import (
     print_report,
     twelve_megapixel_jpeg,
 )
-from core.ui.diagnostics import resident_mb
+from core.diagnostics import resident_mb
 
 # Per task: the run function's options, and a display-only widget of its page to move.
 PAGE_CHANGES = {

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import QUICKDRAW_DATA, print_report
-from core.ui.diagnostics import resident_mb  # noqa: E402
+from core.diagnostics import resident_mb  # noqa: E402
 
 DATA = QUICKDRAW_DATA
 WORDS = ("apple", "bicycle", "cat", "diamond", "eye", "fish")

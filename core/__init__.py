@@ -4,6 +4,8 @@ Plain Python that the pages compose and the tests call, in layers (each imports 
 it; `lint-imports` checks it, contracts in pyproject.toml):
 
 - `core.ui`: everything that imports Streamlit, besides `app_pages/` and `Home.py`;
+- `core.diagnostics`: what the teacher's Diagnostics page reads (versions, memory, caches, the
+  network), without Streamlit;
 - `core.serving`: where a model call is answered, this process or Ray Serve (the only module
   that imports Ray is `core.serving.app`);
 - `core.quickdraw`: the Quick, Draw! dataset, doodle training and Pictionary (its saved

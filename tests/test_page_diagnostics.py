@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import platform
 
+from core.diagnostics import folder_mb, reach
 from core.i18n import t
-from core.ui.diagnostics import folder_mb, reach
 from tests.support.app import open_page
 from tests.support.range_server import RangeServer
 
@@ -115,7 +115,7 @@ def test_what_the_class_shares_is_shown_in_spanish(local_models, monkeypatch):
 
 def test_the_hub_cache_is_counted_as_huggingface_hub_counts_it(tmp_path):
     """Two revisions linking the same 1 MB file: one megabyte on disk, not two."""
-    from core.ui.diagnostics import cache_mb
+    from core.diagnostics import cache_mb
 
     repo = tmp_path / "hub" / "models--someone--model"
     (repo / "blobs").mkdir(parents=True)
@@ -134,7 +134,7 @@ def test_the_hub_cache_is_counted_as_huggingface_hub_counts_it(tmp_path):
 def test_unreachable_and_slow_servers_are_said_in_words():
     import socket
 
-    from core.ui.diagnostics import reach_note
+    from core.diagnostics import reach_note
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

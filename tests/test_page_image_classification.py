@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 from core.i18n import t
 from core.models.registry import models_for
 from core.tasks.image_input import UPLOAD_EXTENSIONS, sample_photo
-from core.ui.page import escape_markdown
 from core.ui.pickers import model_box_key
+from core.ui.widgets import escape_markdown
 from tests.support.app import open_page
 from tests.support.models import expected_bars
 from tests.support.plotly import plotly_specs

@@ -12,7 +12,7 @@ from core.i18n import day, t, tn
 from core.quickdraw.charts import GRID_CELL, WORLD_SHAPES_URL
 from core.quickdraw.formats import read_ndjson, simplify
 from core.quickdraw.stats import country_counts, country_name, drawings_table
-from core.ui.page import escape_markdown
+from core.ui.widgets import escape_markdown
 from tests.support.app import open_page
 from tests.support.environment import ROOT, SHARED
 from tests.support.plotly import plotly_specs

@@ -7,7 +7,7 @@ import pytest
 
 from core.i18n import t
 from core.quickdraw.saved_models import delete_model, save_model, saved_models
-from core.ui.page import escape_markdown
+from core.ui.widgets import escape_markdown
 from tests.support.app import open_page, until_trained
 from tests.support.environment import SHARED, need_shared
 from tests.support.plotly import plotly_array, plotly_specs

@@ -104,7 +104,7 @@ def test_the_one_stylesheet_holds_only_catalogue_texts_escaped():
 def test_a_long_text_is_cut_before_it_is_escaped_and_says_so():
     """A cut never leaves half an escape (a lone backslash would escape what the catalogue
     writes next), and the reader sees that the text goes on."""
-    from core.ui.page import escape_markdown
+    from core.ui.widgets import escape_markdown
 
     shown = escape_markdown("*" * 200)
     assert shown == "\\*" * 119 + "…"

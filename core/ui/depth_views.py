@@ -12,8 +12,8 @@ from core.tasks import chart_text
 from core.tasks.charts import depth_heatmap
 from core.tasks.depth import compare_with_disparity, motorcycle_disparity
 from core.tasks.image_input import sample_photo
-from core.ui.page import show_chart
 from core.ui.runs import run_cached
+from core.ui.widgets import show_chart
 
 
 def ground_truth_check(lang: str, task: TaskSpec, ref: ModelRef, colour_map: str) -> None:

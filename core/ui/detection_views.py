@@ -22,7 +22,7 @@ from core.tasks.detection_metrics import (
     pr_curve,
     precision_recall,
 )
-from core.ui.page import decimal_slider, show_chart
+from core.ui.widgets import decimal_slider, show_chart
 
 
 def iou_playground(lang: str) -> float:

@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitDuplicateElementKey
 from core.i18n import t
 from core.models.model_ref import RETRYABLE, ModelError
 from core.models.registry import TASKS
-from core.ui.page import escape_markdown
+from core.ui.widgets import escape_markdown
 
 
 def show_model_error(lang: str, err: ModelError, task: str) -> None:

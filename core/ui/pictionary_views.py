@@ -32,11 +32,11 @@ from core.tasks.charts import top_k_bars
 from core.tasks.classification import ClassificationResult
 from core.tasks.code_snippets import gradio_pictionary
 from core.ui.error_messages import show_model_error
-from core.ui.page import show_chart
 from core.ui.pickers import image_picker
 from core.ui.quickdraw_views import load_drawings
 from core.ui.runs import model_answer, model_labels, run_cached
 from core.ui.shared import models_folder, shared_results
+from core.ui.widgets import show_chart
 from core.ui.zero_shot_views import ask_about_drawings
 
 TASK = "image-classification"

@@ -24,8 +24,8 @@ from core.quickdraw.source import QuickDrawError, QuickDrawSource, read_upload
 from core.quickdraw.stats import country_counts, country_name, drawings_table
 from core.tasks import chart_text
 from core.ui.error_messages import retry_button, upload
-from core.ui.page import decimal_slider, pick_many, show_chart
 from core.ui.shared import shared_chart, shared_results
+from core.ui.widgets import decimal_slider, pick_many, show_chart
 
 GRID_MAX = 100  # thumbnails shown at once
 

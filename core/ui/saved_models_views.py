@@ -20,9 +20,9 @@ from core.quickdraw.saved_models import (
     saved_models,
 )
 from core.quickdraw.training import TrainingResult
-from core.ui.page import escape_markdown
 from core.ui.shared import models_folder
 from core.ui.training_views import RESULT
+from core.ui.widgets import escape_markdown
 
 OWNER = "tr_owner"  # this session's token, written into the models it saves
 CONFIRM = "tr_confirm_delete"  # the model (name@version) whose deletion waits for a yes

@@ -20,7 +20,7 @@ from core.tasks.segmentation_metrics import (
     scene,
     scores,
 )
-from core.ui.page import show_chart
+from core.ui.widgets import show_chart
 
 
 def legend_and_table(lang: str, result: SegmentationResult) -> None:

@@ -18,10 +18,11 @@ from core.models.registry import TASKS, TaskSpec
 from core.tasks.code_snippets import steps_code, task_code
 from core.tasks.image_input import InputImage
 from core.ui import lesson_views
-from core.ui.page import escape_markdown, page_start
+from core.ui.page import page_start
 from core.ui.pickers import ChosenModels, image_picker, model_picker
 from core.ui.runs import run_cached
 from core.ui.tables import models_table
+from core.ui.widgets import escape_markdown
 
 
 def start(task_id: str) -> tuple[TaskSpec, str]:

@@ -34,8 +34,8 @@ from core.quickdraw.training_charts import accuracy_by_data, confusion_heatmap, 
 from core.quickdraw.training_queue import ACTIVE, JobState, TrainingQueue, TrainingRefused
 from core.tasks import chart_text
 from core.ui.error_messages import upload
-from core.ui.page import escape_markdown, pick_many, show_chart
 from core.ui.shared import shared_results, shared_trainings
+from core.ui.widgets import escape_markdown, pick_many, show_chart
 
 RESULT, JOB, RUNS = "tr_result", "tr_job", "tr_runs"  # the student's own session
 DEFAULT_WORDS = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]

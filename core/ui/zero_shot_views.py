@@ -16,9 +16,9 @@ from core.models.registry import default_model
 from core.quickdraw.formats import word_in
 from core.tasks.zero_shot import MAX_CLASSES, PLACE, ZeroShotResult, written_classes
 from core.ui.error_messages import show_model_error
-from core.ui.page import escape_markdown
 from core.ui.runs import model_answer
 from core.ui.shared import shared_results
+from core.ui.widgets import escape_markdown
 
 TASK = "zero-shot-image-classification"
 

@@ -18,8 +18,10 @@ from core.models.runner import BatchPolicy
 
 
 def versions() -> dict[str, str]:
-    """Python and the libraries that must match."""
-    import streamlit
+    """Python and the libraries that must match (torch's own string says which build: "+cu130",
+    "+cpu"; Streamlit's is read from its package, without importing it here)."""
+    from importlib.metadata import version
+
     import torch
     import transformers
 
@@ -27,7 +29,7 @@ def versions() -> dict[str, str]:
         "Python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
-        "streamlit": streamlit.__version__,
+        "streamlit": version("streamlit"),
     }
 
 
