@@ -24,15 +24,11 @@ def _numbers(lang: str, values: tuple[float, ...], decimals: int) -> str:
     return " · ".join(number(lang, v, decimals) for v in values)
 
 
-def classification_steps(
-    lang: str, result: ClassificationResult, image: InputImage, top_k: int
-) -> None:
-    """The image processor's picture, the logits, the softmax with this image's values, top-k."""
+def _what_the_model_sees(lang: str, result, image: InputImage):
+    """Step 1, shared by the classifiers: the picture the image processor hands the model (on
+    the left, encoded once for the class) and its numbers (on the right); returns the right
+    column for what follows."""
     steps = result.steps
-    if steps is None:
-        return
-    st.header(t(lang, "steps.title"))
-    st.markdown(t(lang, "steps.intro"))
     height, width = steps.model_input.shape[:2]
     left, right = st.columns([1, 2])
     key = ("model_input", result.run.model_id, image.digest)  # encoded once for the class
@@ -51,6 +47,19 @@ def classification_steps(
             std=_numbers(lang, steps.std, 3),
         )
     )
+    return right
+
+
+def classification_steps(
+    lang: str, result: ClassificationResult, image: InputImage, top_k: int
+) -> None:
+    """The image processor's picture, the logits, the softmax with this image's values, top-k."""
+    steps = result.steps
+    if steps is None:
+        return
+    st.header(t(lang, "steps.title"))
+    st.markdown(t(lang, "steps.intro"))
+    right = _what_the_model_sees(lang, result, image)
     right.markdown(t(lang, "steps.logits_text", classes=steps.classes))
     shown = min(top_k, len(steps.logits))
     rows = [
@@ -145,24 +154,7 @@ def zero_shot_steps(lang: str, result: ZeroShotResult, image: InputImage) -> Non
         return
     st.header(t(lang, "steps.title"))
     st.markdown(t(lang, "steps.zs_intro"))
-    height, width = steps.model_input.shape[:2]
-    left, right = st.columns([1, 2])
-    key = ("model_input", result.run.model_id, image.digest)  # encoded once for the class
-    picture = shared_results().get_or_compute(key, lambda: shown_png(steps.model_input))
-    sees = t(lang, "steps.model_sees", width=width, height=height)
-    left.image(picture, caption=sees, alt=sees)
-    right.markdown(
-        t(
-            lang,
-            "steps.processor_text",
-            photo_width=image.image.width,
-            photo_height=image.image.height,
-            width=width,
-            height=height,
-            mean=_numbers(lang, steps.mean, 3),
-            std=_numbers(lang, steps.std, 3),
-        )
-    )
+    right = _what_the_model_sees(lang, result, image)
     right.markdown(
         t(lang, "steps.zs_encoders_text", prompts=len(steps.prompts), size=steps.embedding_size)
     )
